@@ -1,0 +1,289 @@
+"""The survey-definition format: pydantic models for the human-edited YAML files.
+
+The models hold structure only; cross-reference checks (unknown items, weights that do not sum to 1, AHP
+consistency, cycles, missing labels) live in `survey_defs.validate`, which reports every problem with its
+line.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+LocalText = dict[str, str]
+"""Text per language code, e.g. ``{"zh": "满意", "en": "Satisfied"}``."""
+
+ItemType = Literal["likert", "nps", "yes_no", "choice", "text"]
+Scoring = Literal["percent_of_max", "linear"]
+DeriveMethod = Literal["entropy", "critic", "regression"]
+Scheme = Literal["path", "centroid", "factorial"]
+
+#: Codes stored for answers that are not numbers on a scale.
+MISSING_CODE = -1
+NA_CODE = -2
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Scale(_Model):
+    """A response scale: ``points`` consecutive integers from ``min``, one label per point and language.
+
+    ``scoring`` converts a raw answer x to 0-100: ``percent_of_max`` is x/max*100 (the Chinese 100/80/60/40/20
+    practice on a 1-5 scale), ``linear`` is (x-min)/(max-min)*100 (the ACSI practice on 1-10 scales).
+    ``top_box`` is how many of the highest points count as "satisfied" for the satisfaction rate.
+    """
+
+    points: int = Field(ge=2, le=11)
+    min: int = 1
+    labels: dict[str, list[str]]
+    scoring: Scoring = "percent_of_max"
+    top_box: int | None = None
+    na_label: LocalText | None = None
+
+    @property
+    def max(self) -> int:
+        return self.min + self.points - 1
+
+    @property
+    def values(self) -> list[int]:
+        return list(range(self.min, self.max + 1))
+
+    @property
+    def top_box_count(self) -> int:
+        """Top-2 of 5 and 7 points, top-3 of 10 or 11 (methods.md section 2), unless the definition says."""
+        if self.top_box is not None:
+            return self.top_box
+        return 2 if self.points <= 7 else 3
+
+    def score(self, x: float) -> float:
+        """Raw answer to 0-100 under this scale's convention."""
+        if self.scoring == "percent_of_max":
+            return x / self.max * 100.0
+        return (x - self.min) / (self.max - self.min) * 100.0
+
+
+class Option(_Model):
+    """One choice of a single-choice question; ``code`` is what is stored and exported."""
+
+    code: str
+    label: LocalText
+
+
+class Item(_Model):
+    """One question. Likert and NPS items name a scale; choice items list options; text items are free."""
+
+    id: str
+    type: ItemType = "likert"
+    text: LocalText
+    scale: str | None = None
+    reverse: bool = False
+    required: bool = True
+    allow_na: bool = False
+    options: list[Option] | None = None
+    segment: bool = False
+
+
+class Section(_Model):
+    """A group of items shown together. Items of a ``per_brand`` section are asked once per brand rated."""
+
+    id: str
+    title: LocalText
+    per_brand: bool = False
+    page: int | None = None
+    items: list[Item]
+
+
+class IndicatorNode(_Model):
+    """A node of the weighted indicator hierarchy.
+
+    A leaf names an ``item``. A parent has ``children`` and says how its children are weighted: each child
+    carries a ``weight`` (given), or the parent gives an ``ahp`` pairwise-comparison matrix (rows and columns
+    in child order), or ``derive`` asks for weights computed from data, or ``equal`` splits evenly.
+    """
+
+    id: str
+    label: LocalText | None = None
+    item: str | None = None
+    weight: float | None = None
+    ahp: list[list[float]] | None = None
+    derive: DeriveMethod | None = None
+    equal: bool = False
+    children: list[IndicatorNode] = Field(default_factory=list)
+
+    @field_validator("ahp", mode="before")
+    @classmethod
+    def _fractions(cls, v: object) -> object:
+        """Let AHP cells be written as fractions, e.g. ``1/3``."""
+        if isinstance(v, list):
+            return [[_fraction(c) for c in row] if isinstance(row, list) else row for row in v]
+        return v
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children
+
+    @property
+    def weight_source(self) -> str:
+        """Where the children's weights come from: given, ahp, entropy, critic, regression or equal."""
+        if self.ahp is not None:
+            return "ahp"
+        if self.derive is not None:
+            return self.derive
+        if self.equal:
+            return "equal"
+        return "given"
+
+    def walk(self) -> list[IndicatorNode]:
+        """This node and all below it, depth first, parents before children."""
+        out = [self]
+        for c in self.children:
+            out.extend(c.walk())
+        return out
+
+    def leaves(self) -> list[IndicatorNode]:
+        return [n for n in self.walk() if n.is_leaf]
+
+
+def _fraction(c: object) -> object:
+    if isinstance(c, str) and "/" in c:
+        num, _, den = c.partition("/")
+        try:
+            return float(num) / float(den)
+        except (ValueError, ZeroDivisionError):
+            return c
+    return c
+
+
+class Brand(_Model):
+    """A brand rated in the survey; exactly one is ``own``."""
+
+    id: str
+    name: LocalText
+    own: bool = False
+
+
+class Construct(_Model):
+    """A latent construct of the ACSI-style model: its items and outer mode (A reflective, B formative)."""
+
+    id: str
+    label: LocalText | None = None
+    items: list[str]
+    mode: Literal["A", "B"] = "A"
+
+
+class LatentModel(_Model):
+    """The ACSI-style PLS path model: constructs, structural paths (source, target), the index construct."""
+
+    constructs: list[Construct]
+    paths: list[tuple[str, str]]
+    satisfaction: str
+    scheme: Scheme = "path"
+
+
+class Loyalty(_Model):
+    """Which items measure satisfaction and loyalty, and the Jones & Sasser zone cut-offs in raw scale points.
+
+    Answers <= ``defection_max`` fall in the defection zone, >= ``loyalty_min`` in the loyalty zone, the rest
+    in the indifference zone. ``loyalty_high_min`` splits loyalty for the satisfaction-by-loyalty quadrants.
+    """
+
+    satisfaction_item: str
+    loyalty_item: str | None = None
+    nps_item: str | None = None
+    defection_max: int
+    loyalty_min: int
+    loyalty_high_min: int | None = None
+
+
+class Wave(_Model):
+    """A fieldwork wave or period, in chronological order within the definition."""
+
+    id: str
+    label: LocalText
+
+
+class SurveyDefinition(_Model):
+    """A whole survey definition, as published. Immutable; a changed definition is a new version."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    slug: str = Field(pattern=r"^[a-z][a-z0-9_]{1,62}$")
+    version: int = Field(default=1, ge=1)
+    languages: list[str] = Field(default_factory=lambda: ["zh", "en"])
+    default_language: str = "zh"
+    title: LocalText
+    intro: LocalText | None = None
+    organisation: LocalText | None = None
+    waves: list[Wave] = Field(default_factory=list)
+    require_token: bool = False
+    scales: dict[str, Scale]
+    sections: list[Section]
+    brands: list[Brand]
+    indicators: IndicatorNode | None = None
+    model: LatentModel | None = None
+    loyalty: Loyalty | None = None
+
+    # ---- derived views (cached; the model is frozen) ----
+    @cached_property
+    def items(self) -> list[Item]:
+        return [it for s in self.sections for it in s.items]
+
+    @cached_property
+    def item_map(self) -> dict[str, Item]:
+        return {it.id: it for it in self.items}
+
+    @cached_property
+    def section_of(self) -> dict[str, Section]:
+        return {it.id: s for s in self.sections for it in s.items}
+
+    def item(self, item_id: str) -> Item:
+        return self.item_map[item_id]
+
+    def is_per_brand(self, item_id: str) -> bool:
+        return self.section_of[item_id].per_brand
+
+    @cached_property
+    def respondent_item_ids(self) -> list[str]:
+        """Coded (non-text) items asked once per respondent, in definition order: the stored column order."""
+        return [it.id for s in self.sections if not s.per_brand for it in s.items if it.type != "text"]
+
+    @cached_property
+    def brand_item_ids(self) -> list[str]:
+        """Coded items asked once per brand, in definition order: the stored column order."""
+        return [it.id for s in self.sections if s.per_brand for it in s.items if it.type != "text"]
+
+    @cached_property
+    def text_item_ids(self) -> list[str]:
+        return [it.id for it in self.items if it.type == "text"]
+
+    @cached_property
+    def segment_item_ids(self) -> list[str]:
+        return [it.id for it in self.items if it.type == "choice" and it.segment]
+
+    @cached_property
+    def brand_ids(self) -> list[str]:
+        return [b.id for b in self.brands]
+
+    @property
+    def own_brand(self) -> Brand:
+        return next(b for b in self.brands if b.own)
+
+    def scale_of(self, item_id: str) -> Scale:
+        """The scale of a likert/nps item; yes/no items use an implicit 0/1 scale."""
+        it = self.item_map[item_id]
+        if it.scale is None:
+            raise KeyError(f"item {item_id!r} has no scale")
+        return self.scales[it.scale]
+
+    def text(self, t: LocalText | None, lang: str | None = None) -> str:
+        """Pick a language from a LocalText, falling back to the default language."""
+        if not t:
+            return ""
+        return t.get(lang or self.default_language) or t.get(self.default_language) or next(iter(t.values()))
+
+    def wave_ids(self) -> list[str]:
+        return [w.id for w in self.waves]
