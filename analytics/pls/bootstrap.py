@@ -1,0 +1,351 @@
+"""Bootstrap inference for a PLS path model, from weighted cross-products instead of resampled data.
+
+A bootstrap resample draws n rows with replacement; all PLS needs from it is the resample's correlation
+matrix. With ``c`` the resample's multiplicity counts (a multinomial draw, ``Σ c = n``) and ``Z`` the
+standardised data,
+
+    Σ_r c_r z_r z_rᵀ = Zᵀ diag(c) Z,   Σ_r c_r z_r = Zᵀ c,
+
+so for a block of b resamples, with ``P`` the n × (p(p+1)/2 + p) matrix of row-wise products ``z_j z_k``
+(j ≤ k) and the ``z_j`` themselves, one GEMM ``counts (b×n) @ P`` gives every resample's sufficient
+statistics, and the batched algorithm of :mod:`analytics.pls.algorithm` fits the whole block at once. No
+resampled data set is ever materialised.
+
+Inference (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*; Hair et al., *Primer*, §5.4):
+standard error = standard deviation (n − 1) of the bootstrap estimates, ``t = estimate / se``, and the
+percentile interval is the (α/2, 1 − α/2) quantiles of the bootstrap distribution.
+
+Reproducibility: resamples are generated in fixed blocks, block k from child k of
+``SeedSequence(random_state)``, so the numbers depend on the seed alone, never on ``n_jobs``. Blocks run on a
+thread pool: the GEMM and the batched linear algebra release the GIL.
+
+Failures: a resample whose algebra breaks down (an item constant in the resample, a singular matrix) or whose
+iteration does not converge is excluded from the statistics, counted by reason in the result, and warned
+about.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from analytics.pls import ipma as _ipma
+from analytics.pls._blas import single_threaded_blas
+from analytics.pls.algorithm import fit_correlations, total_effects
+from analytics.pls.moments import _Columns
+from analytics.pls.spec import ModelSpec
+
+if TYPE_CHECKING:
+    from analytics.pls.model import PLSPathModel
+
+Array = NDArray[np.float64]
+BLOCK_RESAMPLES = 50  # resamples per block (fewer for very large n, to bound the count matrix)
+COUNT_CELLS = 4_000_000  # at most this many cells in one block's b × n count matrix
+P_CACHE_BYTES = 64 * 2**20  # build the product matrix P once when it fits in this; else per row chunk
+ROW_CHUNK = 8192
+
+REASON_CONSTANT = "an item is constant in the resample"
+REASON_SINGULAR = "singular matrix in the PLS algebra"
+REASON_NOT_CONVERGED = "iteration did not converge"
+
+
+@dataclass(frozen=True)
+class _Context:
+    Z: Array  # n × p standardised data (rows used by the fit)
+    P: Array | None  # n × q products, when small enough to keep
+    spec: ModelSpec
+    scheme: str
+    max_iter: int
+    tol: float
+    mean: Array
+    std: Array
+    lo: Array
+    hi: Array
+
+
+@dataclass
+class _Block:
+    paths: Array
+    weights: Array
+    loadings: Array
+    indices: Array
+    total: Array
+    r2: Array
+    reason: NDArray[np.object_]
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """Bootstrap distributions and their summaries.
+
+    Attributes
+    ----------
+    n_boot : resamples drawn. n_ok : resamples that entered the statistics. n_failed : the rest.
+    failures : count per failure reason. failed_resamples : their positions in 0 … n_boot − 1.
+    ci : confidence level of the percentile intervals. entropy : the seed's entropy (reproduces the run
+    as ``random_state`` when none was given). n_jobs : worker threads used.
+    estimates : full-sample estimate per parameter group (Series).
+    samples : bootstrap estimates per group (DataFrame, one row per successful resample).
+
+    The tables ``paths``, ``weights``, ``loadings``, ``indices``, ``total_effects`` and ``r2`` each have
+    columns ``estimate, boot_mean, se, t, ci_lower, ci_upper``.
+    """
+
+    n_boot: int
+    n_failed: int
+    failures: dict[str, int]
+    failed_resamples: NDArray[np.int64]
+    ci: float
+    entropy: int
+    n_jobs: int
+    estimates: dict[str, pd.Series] = field(repr=False)
+    samples: dict[str, pd.DataFrame] = field(repr=False)
+
+    @property
+    def n_ok(self) -> int:
+        return self.n_boot - self.n_failed
+
+    def table(self, group: str) -> pd.DataFrame:
+        """Summary of one parameter group: estimate, bootstrap mean, SE, t and percentile CI."""
+        est = self.estimates[group]
+        s = self.samples[group]
+        a = (1.0 - self.ci) / 2.0
+        se = s.std(axis=0, ddof=1) if len(s) > 1 else pd.Series(np.nan, index=s.columns)
+        q = s.quantile([a, 1.0 - a]) if len(s) else pd.DataFrame(np.nan, index=[a, 1 - a], columns=s.columns)
+        fixed = se <= 1e-12 * np.maximum(1.0, est.abs())  # e.g. a single item's weight: no t value
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (est / se).mask(fixed)
+        return pd.DataFrame(
+            {
+                "estimate": est,
+                "boot_mean": s.mean(axis=0),
+                "se": se,
+                "t": t,
+                "ci_lower": q.iloc[0],
+                "ci_upper": q.iloc[1],
+            }
+        )
+
+    @cached_property
+    def paths(self) -> pd.DataFrame:
+        return self.table("paths")
+
+    @cached_property
+    def weights(self) -> pd.DataFrame:
+        return self.table("weights")
+
+    @cached_property
+    def loadings(self) -> pd.DataFrame:
+        return self.table("loadings")
+
+    @cached_property
+    def indices(self) -> pd.DataFrame:
+        return self.table("indices")
+
+    @cached_property
+    def total_effects(self) -> pd.DataFrame:
+        return self.table("total_effects")
+
+    @cached_property
+    def r2(self) -> pd.DataFrame:
+        return self.table("r2")
+
+    def summary(self) -> pd.DataFrame:
+        """All groups in one DataFrame indexed by (group, parameter)."""
+        return pd.concat({g: self.table(g) for g in self.estimates}, names=["group", "parameter"])
+
+    def __str__(self) -> str:
+        head = f"bootstrap: {self.n_ok} of {self.n_boot} resamples used, {self.ci:.0%} percentile CIs"
+        if self.n_failed:
+            head += "; failed: " + ", ".join(f"{v} ({k})" for k, v in self.failures.items())
+        return head + "\n" + self.summary().to_string()
+
+
+def run_bootstrap(
+    model: PLSPathModel,
+    data: pd.DataFrame,
+    *,
+    n_boot: int,
+    random_state: int | np.random.SeedSequence | None,
+    n_jobs: int | None,
+    lo: Array,
+    hi: Array,
+    ci: float,
+) -> BootstrapResult:
+    """Bootstrap a fitted model on ``data`` (the frame it was fitted on); see the module docstring."""
+    if int(n_boot) < 2:
+        raise ValueError(f"n_boot must be at least 2, got {n_boot!r}")
+    if not 0.0 < ci < 1.0:
+        raise ValueError(f"ci must be between 0 and 1, got {ci!r}")
+    spec: ModelSpec = model._spec
+    m = model._moments
+    Z = _standardised_rows(data, spec.items, m.mean, m.std, model.missing)
+    if Z.shape[0] != m.n:
+        raise ValueError(f"the data has {Z.shape[0]} usable rows but the model was fitted on {m.n}")
+    n, p = Z.shape
+    q = p * (p + 1) // 2 + p
+    P = _products(Z) if n * q * 8 <= P_CACHE_BYTES else None
+    ctx = _Context(Z, P, spec, model.scheme, model.max_iter, model.tol, m.mean, m.std, lo, hi)
+
+    ss = random_state if isinstance(random_state, np.random.SeedSequence) else np.random.SeedSequence(random_state)
+    size = int(max(1, min(BLOCK_RESAMPLES, COUNT_CELLS // n)))
+    sizes = [min(size, n_boot - a) for a in range(0, n_boot, size)]
+    seeds = ss.spawn(len(sizes))
+    jobs = _n_jobs(n_jobs)
+    if jobs == 1 or len(sizes) == 1:
+        blocks = [_run_block(ctx, s, b) for s, b in zip(seeds, sizes, strict=True)]
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            blocks = list(pool.map(_run_block, [ctx] * len(sizes), seeds, sizes))
+
+    reason = np.concatenate([b.reason for b in blocks])
+    ok = reason == ""
+    failed = np.flatnonzero(~ok)
+    failures: dict[str, int] = {}
+    for r in reason[~ok]:
+        failures[str(r)] = failures.get(str(r), 0) + 1
+    if failed.size:
+        warnings.warn(
+            f"{failed.size} of {n_boot} bootstrap resamples failed and were left out: "
+            + ", ".join(f"{v} ({k})" for k, v in failures.items()),
+            RuntimeWarning,
+            stacklevel=3,
+        )
+
+    names = list(spec.constructs)
+    path_idx = [(names.index(s), names.index(t)) for s, t in spec.paths]
+    path_lab = [f"{s} -> {t}" for s, t in spec.paths]
+    reach = np.argwhere(total_effects(spec.adjacency) > 0)
+    tot_lab = [f"{names[s]} -> {names[t]}" for s, t in reach]
+    endo = list(spec.endogenous)
+    est = model._est
+    full_idx = model.indices(_as_map(spec.items, lo), _as_map(spec.items, hi)).to_numpy()
+
+    def cat(attr: str) -> Array:
+        return np.concatenate([getattr(b, attr) for b in blocks])[ok]
+
+    boot_paths = cat("paths")
+    boot_total = cat("total")
+    groups: dict[str, tuple[list[str], Array, Array]] = {
+        "paths": (path_lab, np.array([est.paths[0][s, t] for s, t in path_idx]),
+                  np.stack([boot_paths[:, s, t] for s, t in path_idx], axis=1)),
+        "weights": (list(spec.items), est.item_weights[0], cat("weights")),
+        "loadings": (list(spec.items), est.loadings[0], cat("loadings")),
+        "indices": (names, full_idx, cat("indices")),
+        "total_effects": (tot_lab, np.array([est.total[0][s, t] for s, t in reach]),
+                          np.stack([boot_total[:, s, t] for s, t in reach], axis=1)),
+        "r2": ([names[i] for i in endo], est.r2[0, endo], cat("r2")[:, endo]),
+    }
+    return BootstrapResult(
+        n_boot=int(n_boot),
+        n_failed=int(failed.size),
+        failures=failures,
+        failed_resamples=failed.astype(np.int64),
+        ci=float(ci),
+        entropy=int(ss.entropy) if isinstance(ss.entropy, int) else 0,
+        n_jobs=jobs,
+        estimates={g: pd.Series(v, index=lab, name=g) for g, (lab, v, _) in groups.items()},
+        samples={g: pd.DataFrame(s, columns=lab) for g, (lab, _, s) in groups.items()},
+    )
+
+
+def _run_block(ctx: _Context, seed: np.random.SeedSequence, size: int) -> _Block:
+    """Draw ``size`` resamples from ``seed`` and fit them as one batch."""
+    with single_threaded_blas():
+        return _fit_block(ctx, seed, size)
+
+
+def _fit_block(ctx: _Context, seed: np.random.SeedSequence, size: int) -> _Block:
+    rng = np.random.default_rng(seed)
+    Z, spec = ctx.Z, ctx.spec
+    n, p = Z.shape
+    draws = rng.integers(0, n, size=(size, n))
+    draws += (np.arange(size) * n)[:, None]
+    counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).astype(np.float64)
+    del draws
+    if ctx.P is not None:
+        G = counts @ ctx.P
+    else:
+        G = np.zeros((size, p * (p + 1) // 2 + p))
+        for a in range(0, n, ROW_CHUNK):
+            G += counts[:, a : a + ROW_CHUNK] @ _products(Z[a : a + ROW_CHUNK])
+    iu = np.triu_indices(p)
+    npair = iu[0].size
+    Q = np.empty((size, p, p))
+    Q[:, iu[0], iu[1]] = G[:, :npair]
+    Q[:, iu[1], iu[0]] = G[:, :npair]
+    mu = G[:, npair:] / n
+    cov = (Q - n * mu[:, :, None] * mu[:, None, :]) / (n - 1)
+    var = np.diagonal(cov, axis1=1, axis2=2).copy()
+    constant = (var <= 1e-12).any(axis=1)
+    var[constant] = 1.0
+    d = np.sqrt(var)
+    R = cov / (d[:, :, None] * d[:, None, :])
+    R[:, np.arange(p), np.arange(p)] = 1.0
+    R[constant] = np.eye(p)
+    est = fit_correlations(R, spec, ctx.scheme, ctx.max_iter, ctx.tol)
+    reason = np.full(size, "", dtype=object)
+    reason[~est.converged] = REASON_NOT_CONVERGED
+    reason[est.failed] = REASON_SINGULAR
+    reason[constant] = REASON_CONSTANT
+    mean_b = ctx.mean + ctx.std * mu
+    std_b = ctx.std * d
+    with np.errstate(invalid="ignore", divide="ignore"):
+        idx = _ipma.construct_indices(est.item_weights, mean_b, std_b, ctx.lo, ctx.hi, spec)
+    return _Block(
+        paths=est.paths,
+        weights=est.item_weights,
+        loadings=est.loadings,
+        indices=idx,
+        total=est.total,
+        r2=est.r2,
+        reason=reason,
+    )
+
+
+def _products(Z: Array) -> Array:
+    """Row-wise products ``z_j z_k`` (j ≤ k) followed by the ``z_j``: the bootstrap's moment matrix."""
+    p = Z.shape[1]
+    iu = np.triu_indices(p)
+    out = np.empty((Z.shape[0], iu[0].size + p))
+    np.multiply(Z[:, iu[0]], Z[:, iu[1]], out=out[:, : iu[0].size])
+    out[:, iu[0].size :] = Z
+    return out
+
+
+def _standardised_rows(data: pd.DataFrame, items: tuple[str, ...], mean: Array, std: Array, missing: str) -> Array:
+    """The rows the fit used, standardised; a missing cell (mean replacement) becomes 0."""
+    cols = _Columns(data, items)
+    out = np.empty((cols.n, len(items)))
+    keep = np.ones(cols.n, dtype=bool)
+    for a, b, x in cols.chunks():
+        x -= mean
+        x /= std
+        nan = np.isnan(x)
+        if nan.any():
+            if missing == "casewise":
+                keep[a:b] = ~nan.any(axis=1)
+            x[nan] = 0.0
+        out[a:b] = x
+    return out if keep.all() else out[keep]
+
+
+def _n_jobs(n_jobs: int | None) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if n_jobs is None or n_jobs == -1:
+        return cores
+    if n_jobs < -1 or n_jobs == 0:
+        return max(1, cores + 1 + n_jobs) if n_jobs < 0 else 1
+    return int(n_jobs)
+
+
+def _as_map(items: tuple[str, ...], values: Array) -> dict[str, float]:
+    return {i: float(v) for i, v in zip(items, values, strict=True)}

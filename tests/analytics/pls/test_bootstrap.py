@@ -1,0 +1,121 @@
+"""Bootstrap: equivalence with refitting resampled data, reproducibility, failures reported."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.pls import BootstrapResult, PLSPathModel
+from analytics.pls import bootstrap as bootstrap_module
+from tests.analytics.pls.conftest import ECSI_BLOCKS, ECSI_PATH_LIST
+
+
+@pytest.fixture(scope="module")
+def model(ecsi_data: pd.DataFrame) -> PLSPathModel:
+    return PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST).fit(ecsi_data)
+
+
+def test_weighted_cross_products_equal_refitting_the_resample(model: PLSPathModel, ecsi_data: pd.DataFrame) -> None:
+    """Resample r of block 0 is exactly the fit on the rows the generator drew for it."""
+    b = model.bootstrap(60, random_state=42, scale_min=1, scale_max=10)
+    n = len(ecsi_data)
+    size = min(bootstrap_module.BLOCK_RESAMPLES, bootstrap_module.COUNT_CELLS // n)
+    rng = np.random.default_rng(np.random.SeedSequence(42).spawn(2)[0])
+    draws = rng.integers(0, n, size=(size, n))
+    for r in (0, 7):
+        m = PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST).fit(ecsi_data.iloc[draws[r]])
+        np.testing.assert_allclose(b.samples["paths"].iloc[r], [m.path_coefs_.loc[s, t] for s, t in ECSI_PATH_LIST],
+                                   atol=1e-10)
+        np.testing.assert_allclose(b.samples["weights"].iloc[r], m.outer_weights_, atol=1e-10)
+        np.testing.assert_allclose(b.samples["loadings"].iloc[r], m.outer_loadings_, atol=1e-10)
+        np.testing.assert_allclose(b.samples["indices"].iloc[r], m.indices(1, 10), atol=1e-9)
+        np.testing.assert_allclose(b.samples["r2"].iloc[r], m.r2_, atol=1e-10)
+
+
+def test_tables(model: PLSPathModel) -> None:
+    b = model.bootstrap(200, random_state=1, scale_min=1, scale_max=10)
+    assert isinstance(b, BootstrapResult) and b.n_boot == 200 and b.n_failed == 0 and b.n_ok == 200
+    for table in (b.paths, b.weights, b.loadings, b.indices, b.total_effects, b.r2):
+        assert list(table.columns) == ["estimate", "boot_mean", "se", "t", "ci_lower", "ci_upper"]
+    assert list(b.paths.index) == [f"{s} -> {t}" for s, t in ECSI_PATH_LIST]
+    assert len(b.total_effects) == 21
+    p = b.paths
+    np.testing.assert_allclose(p["t"], p["estimate"] / p["se"])
+    np.testing.assert_allclose(p["se"], b.samples["paths"].std(ddof=1))
+    np.testing.assert_allclose(p["ci_lower"], b.samples["paths"].quantile(0.025))
+    assert (p["ci_lower"] < p["estimate"]).all() and (p["estimate"] < p["ci_upper"]).all()
+    np.testing.assert_allclose(b.indices["estimate"], model.indices(1, 10))
+    assert b.indices["se"].between(0.1, 3).all()
+    # a single-item construct's weight is fixed at 1: no t value
+    assert b.weights.loc["COM1", "se"] == 0 and np.isnan(b.weights.loc["COM1", "t"])
+    s = b.summary()
+    assert s.index.names == ["group", "parameter"] and ("paths", "Value -> Satisfaction") in s.index
+    assert "200 of 200 resamples used" in str(b)
+
+
+def test_reproducible_for_a_seed_whatever_n_jobs(model: PLSPathModel) -> None:
+    a = model.bootstrap(130, random_state=7, n_jobs=1)
+    b = model.bootstrap(130, random_state=7, n_jobs=2)
+    c = model.bootstrap(130, random_state=7, n_jobs=-1)
+    for g in a.samples:
+        pd.testing.assert_frame_equal(a.samples[g], b.samples[g])
+        pd.testing.assert_frame_equal(a.samples[g], c.samples[g])
+    d = model.bootstrap(130, random_state=8)
+    assert not np.allclose(a.samples["paths"], d.samples["paths"])
+    assert b.n_jobs == 2
+
+
+def test_failed_resamples_are_counted_and_reported() -> None:
+    """A binary item with a single 1 is constant in about (1 − 1/n)^n ≈ 36 % of resamples."""
+    rng = np.random.default_rng(0)
+    n = 30
+    x = rng.normal(size=(n, 2)) + rng.normal(size=(n, 1))
+    y = np.zeros(n)
+    y[3] = 1.0
+    df = pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "y1": y, "y2": y + rng.normal(0, 0.1, n)})
+    m = PLSPathModel({"X": ["x1", "x2"], "Y": ["y1", "y2"]}, [("X", "Y")]).fit(df)
+    with pytest.warns(RuntimeWarning, match=r"bootstrap resamples failed and were left out"):
+        b = m.bootstrap(300, random_state=3)
+    assert 60 < b.n_failed < 160
+    assert b.failures == {bootstrap_module.REASON_CONSTANT: b.n_failed}
+    assert len(b.failed_resamples) == b.n_failed and b.n_ok + b.n_failed == 300
+    assert len(b.samples["paths"]) == b.n_ok
+    assert np.isfinite(b.samples["paths"].to_numpy()).all()
+    assert f"failed: {b.n_failed} (an item is constant in the resample)" in str(b)
+
+
+def test_non_converged_resamples_are_failures(model: PLSPathModel) -> None:
+    m = PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST, max_iter=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m.fit(model._data)
+        b = m.bootstrap(50, random_state=1)
+    assert b.failures.get(bootstrap_module.REASON_NOT_CONVERGED, 0) == b.n_failed > 0
+
+
+def test_large_n_uses_row_chunks(model: PLSPathModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The product matrix built per row chunk gives the same numbers as the cached one."""
+    a = model.bootstrap(40, random_state=5)
+    monkeypatch.setattr(bootstrap_module, "P_CACHE_BYTES", 0)
+    monkeypatch.setattr(bootstrap_module, "ROW_CHUNK", 97)
+    b = model.bootstrap(40, random_state=5)
+    np.testing.assert_allclose(a.samples["paths"], b.samples["paths"], atol=1e-12)
+
+
+def test_bootstrap_with_missing_data(ecsi_data: pd.DataFrame) -> None:
+    df = ecsi_data.mask(np.random.default_rng(1).random(ecsi_data.shape) < 0.02)
+    for missing in ("mean", "casewise"):
+        m = PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST, missing=missing).fit(df)  # type: ignore[arg-type]
+        b = m.bootstrap(30, random_state=1)
+        assert b.n_failed == 0
+        np.testing.assert_allclose(b.paths["estimate"], [m.path_coefs_.loc[s, t] for s, t in ECSI_PATH_LIST])
+
+
+def test_bad_arguments(model: PLSPathModel) -> None:
+    with pytest.raises(ValueError, match="n_boot"):
+        model.bootstrap(1)
+    with pytest.raises(ValueError, match="ci"):
+        model.bootstrap(10, ci=1.5)
