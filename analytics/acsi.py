@@ -1,0 +1,167 @@
+"""The ACSI-style index from a survey definition's latent model block, as stable JSON for `analyze()`.
+
+Maps the definition's model block onto `analytics.pls.PLSPathModel`: indicator values are the raw answers
+(reverse-coded items flipped, N/A and missing as NaN, each item with its own scale bounds), taken for the own brand
+where items are asked per brand. The index is the satisfaction construct's ACSI-style score
+
+    ACSI = (sum_i w~_i xbar_i - Min) / (Max - Min) * 100,   Min = sum_i w~_i min_i,  Max = sum_i w~_i max_i,
+
+with w~ the outer weights rescaled to sum 1 (Fornell et al. 1996; methods.md section 5), and a percentile
+bootstrap CI over respondents. Quality criteria follow Hair et al., *A Primer on PLS-SEM*: reliability
+(alpha, rho_A, rho_C >= 0.70), convergent validity (AVE >= 0.50), discriminant validity (HTMT < 0.85 strict,
+< 0.90 lenient; Henseler et al. 2015) and Fornell-Larcker; IPMA for the satisfaction construct.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics.data import ResponseData
+from survey_defs.schema import SurveyDefinition
+
+MIN_ROWS = 30
+
+
+def _bounds(definition: SurveyDefinition, item_id: str) -> tuple[float, float]:
+    it = definition.item(item_id)
+    if it.type == "yes_no":
+        return 0.0, 1.0
+    sc = definition.scale_of(item_id)
+    return float(sc.min), float(sc.max)
+
+
+def indicator_frame(definition: SurveyDefinition, data: ResponseData, brand: str | None = None) -> pd.DataFrame:
+    """One column per model item, raw values with reverse coding applied, NaN for missing/N/A; rows are the
+    respondents who rated ``brand`` (default: the own brand) when any model item is asked per brand."""
+    model = definition.model
+    assert model is not None
+    brand = brand or definition.own_brand.id
+    items = [i for c in model.constructs for i in c.items]
+    per_brand = any(definition.is_per_brand(i) for i in items)
+    rows = data.rated(brand) if per_brand else np.ones(data.n, dtype=bool)
+    cols: dict[str, Any] = {}
+    for i in items:
+        x = data.raw_values(i, brand=brand if definition.is_per_brand(i) else None)[rows]
+        if definition.item(i).reverse:
+            lo, hi = _bounds(definition, i)
+            x = lo + hi - x
+        cols[i] = x
+    return pd.DataFrame(cols)
+
+
+def _rows(df: pd.DataFrame, key: str) -> list[dict[str, Any]]:
+    return [{key: str(k), **{c: _num(v) for c, v in row.items()}} for k, row in df.iterrows()]
+
+
+def _num(v: Any) -> Any:
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        f = float(v)
+        return None if not np.isfinite(f) else f
+    return v
+
+
+def acsi_analysis(
+    definition: SurveyDefinition,
+    data: ResponseData,
+    *,
+    brand: str | None = None,
+    n_boot: int = 1000,
+    random_state: int = 0,
+    conf: float = 0.95,
+) -> dict[str, Any]:
+    """Fit the definition's latent model and return the index with its CI, the model and its quality criteria."""
+    from analytics.pls import PLSPathModel
+
+    model = definition.model
+    if model is None:
+        raise ValueError("the definition has no latent model block")
+    df = indicator_frame(definition, data, brand)
+    complete = int(df.notna().all(axis=1).sum())
+    if len(df) < MIN_ROWS:
+        return {"value": None, "status": "insufficient_data", "n": len(df),
+                "reason": f"{len(df)} respondents; the PLS path model needs at least {MIN_ROWS}"}
+    lo = {i: _bounds(definition, i)[0] for i in df.columns}
+    hi = {i: _bounds(definition, i)[1] for i in df.columns}
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            pls = PLSPathModel.from_definition(model, missing="mean").fit(df)
+            boot = pls.bootstrap(n_boot, random_state=random_state, scale_min=lo, scale_max=hi, ci=conf)
+    except ValueError as e:  # constant indicator, too few rows, ...: say which, never crash the whole analysis
+        return {"value": None, "status": "insufficient_data", "n": len(df), "reason": str(e)}
+    sat = model.satisfaction
+    idx = boot.indices.loc[sat]
+    summary = pls.summary()
+    rel = summary.reliability
+    r2 = summary.r2
+    labels = {c.id: c.label for c in model.constructs}
+    constructs = []
+    for c in model.constructs:
+        b = boot.indices.loc[c.id]
+        entry: dict[str, Any] = {
+            "id": c.id, "label": labels[c.id], "mode": c.mode, "items": list(c.items),
+            "score": {"value": _num(b["estimate"]), "n": len(df), "ci": [_num(b["ci_lower"]), _num(b["ci_upper"])],
+                      "se": _num(b["se"])},
+            "r2": _num(r2.loc[c.id, "r2"]) if c.id in r2.index else None,
+            "r2_adj": _num(r2.loc[c.id, "r2_adj"]) if c.id in r2.index else None,
+        }
+        if c.id in rel.index:
+            q = rel.loc[c.id]
+            entry.update(alpha=_num(q["alpha"]), rho_a=_num(q["rho_A"]), rho_c=_num(q["rho_C"]), ave=_num(q["AVE"]))
+            multi = len(c.items) > 1 and c.mode == "A"
+            entry["checks"] = {
+                "reliability": None if not multi else bool(q["rho_C"] >= 0.70),
+                "convergent_validity": None if not multi else bool(q["AVE"] >= 0.50),
+            }
+        constructs.append(entry)
+    paths = []
+    coef_tab = summary.paths.set_index(["source", "target"])
+    for (s, t), row in coef_tab.iterrows():
+        bp = boot.paths.loc[f"{s} -> {t}"]
+        ci = [_num(bp["ci_lower"]), _num(bp["ci_upper"])]
+        paths.append({"source": s, "target": t, "coef": _num(row["coef"]), "se": _num(bp["se"]), "t": _num(bp["t"]),
+                      "ci": ci, "f2": _num(row["f2"]), "vif": _num(row["vif"]),
+                      "significant": bool(ci[0] is not None and (ci[0] > 0 or ci[1] < 0))})
+    outer = summary.outer.reset_index()
+    load_ci = boot.loadings
+    outer_rows = [{"item": r["item"], "construct": r["construct"], "weight": _num(r["weight"]),
+                   "loading": _num(r["loading"]), "vif": _num(r["vif"]),
+                   "loading_ci": [_num(load_ci.loc[r["item"], "ci_lower"]), _num(load_ci.loc[r["item"], "ci_upper"])]}
+                  for _, r in outer.iterrows()]
+    htmt = [{"a": r["construct_a"], "b": r["construct_b"], "value": _num(r["htmt"]), "flag": r["flag"] or None}
+            for _, r in summary.htmt_pairs.iterrows()]
+    fl = summary.fornell_larcker
+    fl_ok = all(fl.iloc[i, i] > np.nanmax(np.abs(np.r_[fl.iloc[i, :i].to_numpy(), fl.iloc[i + 1:, i].to_numpy()]))
+                for i in range(len(fl)) if len(fl) > 1)
+    ipma = pls.ipma(sat, scale_min=lo, scale_max=hi)
+    return {
+        "status": "ok",
+        "construct": sat,
+        "value": _num(idx["estimate"]),
+        "n": len(df),
+        "ci": [_num(idx["ci_lower"]), _num(idx["ci_upper"])],
+        "se": _num(idx["se"]),
+        "ci_method": f"percentile bootstrap over respondents, {n_boot} resamples",
+        "brand": brand or definition.own_brand.id,
+        "scheme": model.scheme,
+        "converged": bool(pls.converged_),
+        "n_iter": int(pls.n_iter_),
+        "complete_cases": complete,
+        "missing": {"method": "mean replacement", "report": str(pls.missing_report_)},
+        "constructs": constructs,
+        "paths": paths,
+        "outer": outer_rows,
+        "htmt": htmt,
+        "fornell_larcker_ok": bool(fl_ok),
+        "ipma": _rows(ipma.drop(columns=[c for c in ipma.columns if c == "quadrant"]), "driver"),
+        "ipma_quadrants": {str(k): str(v) for k, v in ipma["quadrant"].items()} if "quadrant" in ipma else {},
+        "bootstrap": {"n_boot": n_boot, "n_failed": int(boot.n_failed),
+                      "failures": {str(k): int(v) for k, v in dict(boot.failures).items()}},
+        "warnings": [str(w.message) for w in caught],
+    }

@@ -1,0 +1,285 @@
+"""`analyze`: every applicable analysis of one survey as a stable, JSON-serialisable dict.
+
+The schema is documented in ``docs/analytics-json.md``. Every figure carries its n and CI
+(``{"value": 78.3, "n": 812, "ci": [77.1, 79.5], ...}``); a figure that cannot be estimated says so
+(``{"value": null, "status": "insufficient_data", "reason": "..."}``). A section that fails on the data or the
+definition is ``{"status": "error", "reason": "..."}`` and the other sections are still computed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from analytics.benchmark import compare_brands, compare_waves
+from analytics.data import ResponseData
+from analytics.inference import Estimate, kish_effective_n
+from analytics.itemstats import item_statistics
+from analytics.loyalty import loyalty_analysis
+from analytics.priorities import importance_performance
+from analytics.quality import DEFAULT_RULE, apply_exclusions, flag_quality
+from analytics.satisfaction_rate import satisfaction_rate
+from analytics.scoring import item_scoring
+from analytics.segments import MIN_N, segments
+from analytics.tree import TreeResult, compute_tree
+from analytics.weights import regression_importance
+from survey_defs.schema import SurveyDefinition
+
+__all__ = ["SCHEMA_VERSION", "analyze", "to_jsonable"]
+
+SCHEMA_VERSION = 1
+DIGITS = 6
+MAX_FLAG_EXAMPLES = 50
+CI_METHOD = "delta method (linearisation with the item covariance; see analytics.tree)"
+
+
+def to_jsonable(obj: Any, digits: int = DIGITS) -> Any:
+    """numpy scalars/arrays -> Python, tuples -> lists, floats rounded to ``digits`` decimals, NaN/inf -> None."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v, digits) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_jsonable(v, digits) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [to_jsonable(v, digits) for v in obj.tolist()]
+    if isinstance(obj, bool | np.bool_):
+        return bool(obj)
+    if isinstance(obj, int | np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        f = float(obj)
+        return round(f, digits) if math.isfinite(f) else None
+    if isinstance(obj, Estimate):
+        return to_jsonable(obj.to_dict(), digits)
+    return obj
+
+
+def _section(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except ValueError as exc:
+        return {"status": "error", "reason": str(exc)}
+
+
+def _scored(definition: SurveyDefinition, ids: Iterable[str]) -> list[str]:
+    return [i for i in ids if definition.item(i).type in ("likert", "nps", "yes_no")]
+
+
+def _top_box(definition: SurveyDefinition, item_id: str) -> int:
+    return 1 if definition.item(item_id).type == "yes_no" else definition.scale_of(item_id).top_box_count
+
+
+def _items(definition: SurveyDefinition, data: ResponseData, brand: str, conf: float) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    groups = [(_scored(definition, definition.respondent_item_ids), data)]
+    rated = data.rated(brand)
+    groups.append((_scored(definition, definition.brand_item_ids), data.take(rated) if not rated.all() else data))
+    for ids, sub in groups:
+        if not ids:
+            continue
+        codes = sub.code_matrix(ids, brand)
+        stats = item_statistics(codes, [item_scoring(definition, i) for i in ids],
+                                [_top_box(definition, i) for i in ids], sub.weight, conf)
+        for st in stats:
+            d = st.to_dict(None)
+            d["per_brand"] = definition.is_per_brand(st.item_id)
+            out[st.item_id] = d
+    return out
+
+
+def _tree_dict(tree: TreeResult) -> dict[str, Any]:
+    nodes = []
+    for nd in tree.nodes:
+        nodes.append({
+            "id": nd.id, "path": nd.path, "level": nd.level, "label": nd.label, "item": nd.item,
+            "parent": nd.parent, "weight": nd.weight, "nominal_weight": nd.nominal_weight,
+            "renormalised": nd.renormalised, "score": nd.score.to_dict(),
+            "weight_source": nd.weight_source, "weight_diagnostics": nd.weight_diagnostics or None,
+        })
+    return {**tree.index.to_dict(), "brand": tree.brand, "ci_method": CI_METHOD, "nodes": nodes,
+            "warnings": list(tree.warnings)}
+
+
+def _priorities(definition: SurveyDefinition, data: ResponseData, tree: TreeResult, split: str,
+                best: Mapping[str, float] | None) -> dict[str, Any]:
+    items = tree.items
+    perf = tree.item_means
+    src = "tree weights (effective leaf weights of the index)"
+    imp = tree.coefficients[:, 0]
+    detail: Any = None
+    lb = definition.loyalty
+    if lb is not None and lb.satisfaction_item not in items:
+        try:
+            X = data.score_matrix(items, tree.brand)[tree.rows]
+            y = data.scores(lb.satisfaction_item,
+                            tree.brand if definition.is_per_brand(lb.satisfaction_item) else None)[tree.rows]
+            ri = regression_importance(X, y, tree.weights, items, shapley=len(items) <= 10)
+            imp = ri.weights
+            src = f"derived: Johnson relative weights for {lb.satisfaction_item!r} (R^2 = {ri.r2:.3f})"
+            detail = {"r2": ri.r2, "adj_r2": ri.adj_r2, "n": ri.n, "condition_number": ri.condition_number,
+                      "beta": dict(zip(items, ri.beta, strict=True)),
+                      "p_values": dict(zip(items, ri.p_values, strict=True)),
+                      "vif": dict(zip(items, ri.vif, strict=True)),
+                      "shapley": None if ri.shapley is None else dict(zip(items, ri.shapley, strict=True))}
+        except ValueError as exc:
+            src = f"tree weights (derived importance unavailable: {exc})"
+    ok = ~np.isnan(perf)
+    names = [i for i, k in zip(items, ok, strict=True) if k]
+    out = importance_performance(names, imp[ok], perf[ok], split="median" if split == "median" else "mean")
+    out["importance_source"] = src
+    out["regression"] = detail
+    if best:
+        gaps = importance_performance(names, imp[ok], perf[ok], split="median" if split == "median" else "mean",
+                                      target={k: v for k, v in best.items() if k in names})
+        out["improve_first_vs_best_brand"] = gaps["improve_first"]
+    return out
+
+
+def _acsi(definition: SurveyDefinition, data: ResponseData, n_boot: int, random_state: int,
+          conf: float) -> dict[str, Any] | None:
+    """The ACSI-style PLS index (methods.md section 5) when the definition has a latent model block."""
+    if definition.model is None:
+        return None
+    from analytics.acsi import acsi_analysis
+
+    return acsi_analysis(definition, data, n_boot=n_boot, random_state=random_state, conf=conf)
+
+
+def analyze(
+    definition: SurveyDefinition,
+    data: ResponseData,
+    *,
+    wave: str | Sequence[str] | None = None,
+    brand: str | None = None,
+    segment: Mapping[str, object] | None = None,
+    mask: ArrayLike | None = None,
+    exclude_flags: bool = True,
+    exclusion_rule: Sequence[str] = DEFAULT_RULE,
+    speeder_fraction: float = 0.3,
+    min_grid: int = 5,
+    conf: float = 0.95,
+    n_boot: int = 1000,
+    min_segment_n: int = MIN_N,
+    priority_split: str = "mean",
+    random_state: int = 0,
+) -> dict[str, Any]:
+    """Run every applicable analysis and return the documented JSON dict (docs/analytics-json.md).
+
+    Filters (``wave``, ``brand`` = respondents who rated it, ``segment`` = {item: option}, ``mask``) apply
+    first; then quality flags are computed and, with ``exclude_flags``, flagged respondents are excluded by
+    ``exclusion_rule`` (counted in ``quality.exclusions``). The waves comparison ignores the ``wave`` filter's
+    restriction only in that it compares the latest two waves present after filtering.
+    """
+    d = definition
+    if data.definition is not d and data.definition != d:
+        raise ValueError("the responses were collected with another definition (version) than the one given")
+    filters = {"wave": wave, "brand": brand, "segment": dict(segment) if segment else None,
+               "mask": mask is not None}
+    sub = data.filter(wave=wave, brand=brand, segment=segment, mask=mask)
+    own = d.own_brand.id
+    out: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "survey": {"slug": d.slug, "version": d.version, "title": d.title, "own_brand": own,
+                   "brands": d.brand_ids, "waves": d.wave_ids()},
+        "filters": filters,
+        "settings": {"conf": conf, "n_boot": n_boot, "random_state": random_state, "exclude_flags": exclude_flags,
+                     "min_segment_n": min_segment_n, "priority_split": priority_split},
+    }
+    flags = flag_quality(sub, speeder_fraction=speeder_fraction, min_grid=min_grid)
+    kept, report = apply_exclusions(sub, flags, exclusion_rule if exclude_flags else ())
+    flagged = sorted(flags.reasons)[:MAX_FLAG_EXAMPLES]
+    out["quality"] = {**flags.summary(), "exclusions": report,
+                      "examples": [{"respondent": str(sub.respondent_id[i]), "reasons": flags.reasons[i]}
+                                   for i in flagged]}
+    w = kept.weight
+    out["n"] = {"responses": data.n, "filtered": sub.n, "analysed": kept.n, "weighted": w is not None,
+                "n_eff": kish_effective_n(w) if w is not None else float(kept.n)}
+    names = ("items", "satisfaction_rate", "index", "brands", "benchmarks", "waves", "segments", "loyalty",
+             "priorities")
+    if kept.n == 0:
+        reason = "no responses to analyse" + (" after filters and exclusions" if data.n else "")
+        for k in names:
+            out[k] = {"value": None, "n": 0, "status": "insufficient_data", "reason": reason}
+        out["acsi"] = _section(lambda: _acsi(d, kept, n_boot, random_state, conf))
+        return to_jsonable(out)
+
+    out["items"] = _section(lambda: _items(d, kept, own, conf))
+
+    def sat_rate() -> dict[str, Any] | None:
+        if d.loyalty is None:
+            return {"value": None, "n": 0, "status": "insufficient_data",
+                    "reason": "the definition names no overall satisfaction item (loyalty.satisfaction_item)"}
+        sid = d.loyalty.satisfaction_item
+        per = d.is_per_brand(sid)
+        frame = kept.take(kept.rated(own)) if per else kept
+        est = satisfaction_rate(frame.codes(sid, own if per else None), item_scoring(d, sid), _top_box(d, sid),
+                                frame.weight, conf)
+        return {**est.to_dict(), "item": sid, "boxes": _top_box(d, sid)}
+
+    out["satisfaction_rate"] = _section(sat_rate)
+
+    trees: dict[str, TreeResult] = {}
+    if d.indicators is None:
+        missing = {"value": None, "n": kept.n, "status": "insufficient_data",
+                   "reason": "the definition has no indicator tree"}
+        for k in ("index", "brands", "benchmarks", "waves", "segments", "priorities"):
+            out[k] = missing
+    else:
+        try:
+            trees[own] = compute_tree(d, kept, brand=own, conf=conf)
+            out["index"] = _tree_dict(trees[own])
+        except ValueError as exc:
+            out["index"] = {"value": None, "n": kept.n, "status": "insufficient_data", "reason": str(exc)}
+        brands: dict[str, Any] = {}
+        for b in d.brand_ids:
+            if own not in trees:
+                brands[b] = {"status": "insufficient_data", "reason": "no index for the own brand"}
+                continue
+            if b != own:
+                try:
+                    trees[b] = compute_tree(d, kept, brand=b, weights=trees[own].node_weights, conf=conf)
+                except ValueError as exc:
+                    brands[b] = {"value": None, "n": 0, "status": "insufficient_data", "reason": str(exc)}
+                    continue
+            t = trees[b]
+            brands[b] = {**t.index.to_dict(), "own": b == own,
+                         "nodes": {nd.id: nd.score.to_dict() for nd in t.nodes[1:]}}
+        out["brands"] = brands
+        if own in trees and len(d.brand_ids) > 1 and d.brand_item_ids:
+            out["benchmarks"] = _section(lambda: compare_brands(
+                d, kept, own=own, own_tree=trees[own], trees=trees, n_boot=n_boot, conf=conf,
+                random_state=random_state))
+        else:
+            out["benchmarks"] = {"status": "insufficient_data",
+                                 "reason": "no competitor brands rated on per-brand items"}
+        out["waves"] = _section(lambda: compare_waves(
+            d, kept, brand=own, weights=trees[own].node_weights if own in trees else None, n_boot=n_boot,
+            conf=conf, random_state=random_state))
+        segs: dict[str, Any] = {}
+        if own in trees:
+            t = trees[own]
+            idx = t.respondent_index()
+            frame = kept.take(t.rows) if not t.rows.all() else kept
+            lo = min(item_scoring(d, i).score_min for i in t.items)
+            hi = max(item_scoring(d, i).score_max for i in t.items)
+            for sid in d.segment_item_ids:
+                segs[sid] = _section(lambda sid=sid: segments(  # type: ignore[misc]
+                    d, sid, frame.segment_codes(sid), idx, frame.weight, conf=conf, min_n=min_segment_n,
+                    bounds=(lo, hi)))
+        out["segments"] = segs
+        best = None
+        if isinstance(out.get("benchmarks"), dict) and "gap_to_best" in out["benchmarks"] and own in trees:
+            t = trees[own]
+            best = {}
+            for j, item in enumerate(t.items):
+                vals = [float(tr.item_means[j]) for tr in trees.values() if not np.isnan(tr.item_means[j])]
+                if vals:
+                    best[item] = max(vals)
+        out["priorities"] = _section(lambda: _priorities(d, kept, trees[own], priority_split, best)) \
+            if own in trees else {"status": "insufficient_data", "reason": "no index for the own brand"}
+    out["loyalty"] = _section(lambda: loyalty_analysis(d, kept, brand=own, conf=conf)) if d.loyalty else None
+    out["acsi"] = _section(lambda: _acsi(d, kept, n_boot, random_state, conf))
+    return to_jsonable(out)

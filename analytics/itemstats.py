@@ -1,0 +1,218 @@
+"""Item statistics: n, mean, sd, distribution, top-box share and 95 % CIs, weighted or not.
+
+All items of a code matrix are summarised in one vectorised pass: a (weighted) histogram of the codes per item
+(one ``numpy.bincount`` per block of rows, with sum w and sum w^2 per code). Because answers are discrete, the
+weighted mean, variance and the linearisation standard error follow exactly from the histogram:
+
+    m = sum_v W_v s_v / W;   sd^2 = n/(n-1) * sum_v W_v (s_v - m)^2 / W;
+    se^2 = n/(n-1) * sum_v W2_v (s_v - m)^2 / W^2                       (Kish 1965; `analytics.inference`)
+
+where W_v = sum of weights with answer v, W2_v = sum of squared weights and s_v the 0-100 score of v. Without
+weights se = sd / sqrt(n). The CI is m +- t_{n_eff - 1} se. The top-box share uses the Wilson interval
+(`analytics.satisfaction_rate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analytics.inference import Estimate, check_weights, mean_ci
+from analytics.satisfaction_rate import proportion_estimate, top_box_threshold
+from analytics.scoring import ItemScoring
+
+__all__ = ["CodeError", "ItemStats", "checked_histogram", "code_histogram", "histogram_means", "item_statistics",
+           "stats_from_histogram"]
+
+_BLOCK = 1 << 12  # rows per bincount block: keeps the keys and weights in cache
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    """Summary of one item. ``mean``/``sd`` are on the 0-100 score; ``raw_mean`` on the raw scale as stored
+    (not reverse coded). ``distribution`` maps each raw value to (count, weighted share). ``top_box`` is the
+    share (percent) in the top ``top_box_count`` points after reverse coding."""
+
+    item_id: str
+    n: int
+    n_missing: int
+    n_na: int
+    mean: Estimate
+    sd: float | None
+    raw_mean: float | None
+    distribution: dict[int, tuple[int, float]]
+    top_box: Estimate
+    top_box_count: int
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self, digits: int | None = 4) -> dict[str, object]:
+        def r(x: float | None) -> float | None:
+            return None if x is None else (round(float(x), digits) if digits is not None else float(x))
+
+        return {
+            "item": self.item_id,
+            "n": self.n,
+            "n_missing": self.n_missing,
+            "n_na": self.n_na,
+            "mean": self.mean.to_dict(digits),
+            "sd": r(self.sd),
+            "raw_mean": r(self.raw_mean),
+            "distribution": {str(v): {"count": c, "share": r(s)} for v, (c, s) in self.distribution.items()},
+            "top_box": {**self.top_box.to_dict(digits), "boxes": self.top_box_count},
+            "warnings": list(self.warnings),
+        }
+
+
+class CodeError(ValueError):
+    """A code that is not -2, -1 or a scale value, in column ``column``."""
+
+    def __init__(self, column: int, code: int) -> None:
+        super().__init__(f"column {column}: code {code} is not a valid answer code")
+        self.column = column
+        self.code = code
+
+
+def code_histogram(
+    codes: NDArray[np.integer], weights: NDArray[np.float64] | None, max_code: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """Per item and code: count, sum of weights, sum of squared weights.
+
+    Returns three (k, max_code + 3) arrays; column ``code + 2`` holds code (so 0 = N/A, 1 = missing).
+    Raises ValueError when a code is below -2 or above ``max_code`` (checked per block, in cache).
+    """
+    codes = np.asarray(codes)
+    n, k = codes.shape
+    width = max_code + 3
+    off = (np.arange(k, dtype=np.intp) * width + 2)[None, :]
+    c0 = np.zeros(k * width, dtype=np.int64)
+    c1 = np.zeros(k * width)
+    c2 = np.zeros(k * width)
+    for r0 in range(0, n, _BLOCK):
+        cb = codes[r0 : r0 + _BLOCK]
+        if cb.min() < -2 or cb.max() > max_code:
+            bad = (cb < -2) | (cb > max_code)
+            j = int(np.flatnonzero(bad.any(axis=0))[0])
+            raise CodeError(j, int(cb[bad[:, j], j][0]))
+        key = (cb + off).ravel()
+        c0 += np.bincount(key, minlength=k * width)
+        if weights is None:
+            continue
+        ww = np.repeat(weights[r0 : r0 + _BLOCK], k)
+        c1 += np.bincount(key, weights=ww, minlength=k * width)
+        ww *= ww
+        c2 += np.bincount(key, weights=ww, minlength=k * width)
+    c0 = c0.reshape(k, width)
+    if weights is None:
+        return c0, c0.astype(np.float64), c0.astype(np.float64)
+    return c0, c1.reshape(k, width), c2.reshape(k, width)
+
+
+def item_statistics(
+    codes: NDArray[np.integer],
+    rules: list[ItemScoring],
+    top_box: list[int],
+    weights: NDArray[np.float64] | None = None,
+    conf: float = 0.95,
+) -> list[ItemStats]:
+    """Statistics of every column of an (n, k) code matrix.
+
+    Parameters
+    ----------
+    codes : (n, k) stored codes (raw value, -1 missing, -2 N/A).
+    rules : scoring rule per column (`analytics.scoring.item_scoring`).
+    top_box : number of top points counted as satisfied per column (``Scale.top_box_count``).
+    weights : (n,) respondent weights or None.
+
+    An item nobody answered gets ``mean``/``top_box`` marked insufficient data (with the item in the reason);
+    an item with one answer has no CI; a constant item carries a ``constant`` warning.
+    """
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.shape[1] != len(rules) or len(top_box) != len(rules):
+        raise ValueError(f"codes {codes.shape} do not match {len(rules)} scoring rules / {len(top_box)} top-box counts")
+    w = None if weights is None else check_weights(weights, codes.shape[0])
+    hist = checked_histogram(codes, rules, w)
+    return stats_from_histogram(hist, rules, top_box, conf)
+
+
+def checked_histogram(
+    codes: NDArray[np.integer], rules: list[ItemScoring], weights: NDArray[np.float64] | None
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """`code_histogram` after checking that every code is -2, -1 or on the item's scale (ValueError names it)."""
+    max_code = max((r.max for r in rules), default=0)
+    try:
+        c0, c1, c2 = code_histogram(codes, weights, max_code)
+    except CodeError as exc:
+        r = rules[exc.column]
+        raise ValueError(f"item {r.item_id!r}: codes outside the scale {r.min}..{r.max}") from None
+    for j, rule in enumerate(rules):
+        if c0[j, 2 : 2 + rule.min].any() or c0[j, rule.max + 3 :].any():
+            raise ValueError(f"item {rule.item_id!r}: codes outside the scale {rule.min}..{rule.max}")
+    return c0, c1, c2
+
+
+def histogram_means(
+    hist: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]], rules: list[ItemScoring]
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """Per item: answered count n_j, weight total W_j and weighted mean score m_j (NaN when W_j = 0)."""
+    c0, c1, _ = hist
+    n = np.empty(len(rules), dtype=np.int64)
+    W = np.empty(len(rules))
+    m = np.full(len(rules), np.nan)
+    for j, r in enumerate(rules):
+        cols = np.arange(r.min, r.max + 1) + 2
+        n[j] = c0[j, cols].sum()
+        W[j] = c1[j, cols].sum()
+        if W[j] > 0:
+            m[j] = c1[j, cols] @ (r.offset + r.slope * (cols - 2)) / W[j]
+    return n, W, m
+
+
+def stats_from_histogram(
+    hist: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]],
+    rules: list[ItemScoring],
+    top_box: list[int],
+    conf: float = 0.95,
+) -> list[ItemStats]:
+    """Item statistics from a `code_histogram` (formulas in the module docstring)."""
+    c0, c1, c2 = hist
+    out: list[ItemStats] = []
+    for j, rule in enumerate(rules):
+        vals = np.arange(rule.min, rule.max + 1)
+        cols = vals + 2
+        cnt, wv, w2v = c0[j, cols], c1[j, cols], c2[j, cols]
+        n = int(cnt.sum())
+        n_na, n_missing = int(c0[j, 0]), int(c0[j, 1])
+        W = float(wv.sum())
+        item = rule.item_id
+        warnings: list[str] = []
+        if n == 0 or W <= 0:
+            ins = Estimate.insufficient(n, f"item {item!r}: nobody answered")
+            out.append(ItemStats(item, n, n_missing, n_na, ins, None, None, {}, ins, top_box[j], ["no answers"]))
+            continue
+        s = rule.offset + rule.slope * vals
+        m = float(wv @ s / W)
+        dev2 = (s - m) ** 2
+        W2 = float(w2v.sum())
+        n_eff = W * W / W2
+        dist = {int(v): (int(cnt[i]), float(wv[i] / W)) for i, v in enumerate(vals)}
+        raw_mean = float(wv @ vals / W)
+        tb = top_box_threshold(rule, top_box[j])
+        sat = rule.oriented(vals.astype(np.float64)) >= tb
+        tbox = proportion_estimate(float(wv[sat].sum()), W, n, n_eff, conf, what=f"top box of {item!r}")
+        if (cnt > 0).sum() == 1:
+            warnings.append("constant: every answer is the same")
+        if n < 2:
+            mean = Estimate(value=m, n=n, ci=None, n_eff=n_eff, status="insufficient_data",
+                            reason=f"item {item!r}: one answer only, no confidence interval")
+            out.append(ItemStats(item, n, n_missing, n_na, mean, None, raw_mean, dist, tbox, top_box[j], warnings))
+            continue
+        f = n / (n - 1)
+        sd = float(np.sqrt(f * (wv @ dev2) / W))
+        se = float(np.sqrt(f * (w2v @ dev2) / (W * W)))
+        lo, hi = mean_ci(m, se, max(n_eff - 1.0, 1.0), conf)
+        lo, hi = max(lo, rule.score_min), min(hi, rule.score_max)
+        mean = Estimate(value=m, n=n, ci=(lo, hi), se=se, n_eff=n_eff)
+        out.append(ItemStats(item, n, n_missing, n_na, mean, sd, raw_mean, dist, tbox, top_box[j], warnings))
+    return out

@@ -1,0 +1,224 @@
+"""Loyalty: satisfaction-loyalty zones, satisfaction x loyalty quadrants, NPS and retention (methods.md
+section 6).
+
+* Zones (Jones & Sasser 1995): raw satisfaction <= ``defection_max`` is the defection zone, >= ``loyalty_min``
+  the loyalty (affection) zone, the rest the indifference zone. Cut-offs come from the definition's loyalty
+  block and can be overridden.
+* Quadrants (Jones & Sasser 1995): satisfaction high/low x loyalty high/low gives loyalists (apostles), mercenaries
+  (high satisfaction, low loyalty), hostages (low satisfaction, high loyalty) and defectors. "High
+  satisfaction" defaults to the loyalty-zone cut-off (``loyalty_min``: completely satisfied, the point of
+  Jones & Sasser); "high loyalty" to ``loyalty_high_min`` or, if absent, the loyalty item's top box.
+* NPS (Reichheld 2003): promoters 9-10, passives 7-8, detractors 0-6; NPS = 100 (p_P - p_D) with
+  var = (p_P(1-p_P) + p_D(1-p_D) + 2 p_P p_D) / n (the multinomial variance of a difference of two shares;
+  n = Kish effective size with weights) and a normal interval clipped to [-100, 100].
+* Retention: expected lifetime = 1 / (1 - r) periods; lifetime value = margin / (1 - r).
+
+Shares are weighted and carry Wilson (1927) intervals (`analytics.satisfaction_rate.proportion_estimate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analytics.data import ResponseData
+from analytics.inference import Estimate, check_weights, kish_effective_n, z_quantile
+from analytics.satisfaction_rate import proportion_estimate
+from analytics.scoring import item_scoring
+from survey_defs.schema import SurveyDefinition
+
+__all__ = [
+    "NpsResult",
+    "expected_lifetime",
+    "lifetime_value",
+    "loyalty_analysis",
+    "nps",
+    "quadrants",
+    "zones",
+]
+
+QUADRANTS = ("loyalists", "mercenaries", "hostages", "defectors")
+ZONES = ("defection", "indifference", "loyalty")
+
+
+@dataclass(frozen=True)
+class NpsResult:
+    """Net promoter score (percent points) with its CI and the three shares (percent)."""
+
+    nps: Estimate
+    promoters: float
+    passives: float
+    detractors: float
+
+    def to_dict(self, digits: int | None = None) -> dict[str, object]:
+        def r(x: float) -> float:
+            return round(float(x), digits) if digits is not None else float(x)
+
+        return {**self.nps.to_dict(digits), "promoters": r(self.promoters), "passives": r(self.passives),
+                "detractors": r(self.detractors)}
+
+
+def _shares(
+    masks: dict[str, NDArray[np.bool_]], valid: NDArray[np.bool_], w: NDArray[np.float64], conf: float, what: str
+) -> dict[str, Estimate]:
+    wv = w[valid]
+    total, n, n_eff = float(wv.sum()), int(valid.sum()), kish_effective_n(wv)
+    return {k: proportion_estimate(float(w[m & valid].sum()), total, n, n_eff, conf, what=f"{what} {k}")
+            for k, m in masks.items()}
+
+
+def zones(
+    satisfaction: NDArray[np.float64],
+    defection_max: float,
+    loyalty_min: float,
+    weights: NDArray[np.float64] | None = None,
+    conf: float = 0.95,
+) -> dict[str, Estimate]:
+    """Shares (percent, Wilson CI) of the defection, indifference and loyalty zones (Jones & Sasser 1995).
+
+    ``satisfaction`` holds raw (reverse-coded if needed) values with NaN for missing/N/A.
+    """
+    if defection_max >= loyalty_min:
+        raise ValueError(f"zone cut-offs: defection_max {defection_max} must be below loyalty_min {loyalty_min}")
+    x = np.asarray(satisfaction, dtype=np.float64)
+    w = check_weights(weights, x.shape[0])
+    valid = ~np.isnan(x)
+    masks = {"defection": x <= defection_max, "indifference": (x > defection_max) & (x < loyalty_min),
+             "loyalty": x >= loyalty_min}
+    return _shares(masks, valid, w, conf, "zone")
+
+
+def quadrants(
+    satisfaction: NDArray[np.float64],
+    loyalty: NDArray[np.float64],
+    satisfaction_high_min: float,
+    loyalty_high_min: float,
+    weights: NDArray[np.float64] | None = None,
+    conf: float = 0.95,
+) -> dict[str, Estimate]:
+    """Satisfaction x loyalty quadrants (Jones & Sasser 1995) on respondents who answered both items.
+
+    loyalists (apostles): high, high; mercenaries: high satisfaction, low loyalty; hostages: low satisfaction,
+    high loyalty; defectors: low, low. "High" means >= the given raw cut-off.
+    """
+    s = np.asarray(satisfaction, dtype=np.float64)
+    lo = np.asarray(loyalty, dtype=np.float64)
+    if s.shape != lo.shape:
+        raise ValueError("satisfaction and loyalty arrays must be aligned")
+    w = check_weights(weights, s.shape[0])
+    valid = ~(np.isnan(s) | np.isnan(lo))
+    hs, hl = s >= satisfaction_high_min, lo >= loyalty_high_min
+    masks = {"loyalists": hs & hl, "mercenaries": hs & ~hl, "hostages": ~hs & hl, "defectors": ~hs & ~hl}
+    return _shares(masks, valid, w, conf, "quadrant")
+
+
+def nps(
+    recommend: NDArray[np.float64],
+    weights: NDArray[np.float64] | None = None,
+    conf: float = 0.95,
+    promoter_min: float = 9,
+    detractor_max: float = 6,
+) -> NpsResult:
+    """Net promoter score (Reichheld 2003) with a multinomial-variance CI.
+
+    NPS = 100 (p_P - p_D);  var(NPS/100) = (p_P(1-p_P) + p_D(1-p_D) + 2 p_P p_D) / n, n -> n_eff with weights;
+    CI = NPS +- z * 100 * sqrt(var), clipped to [-100, 100].
+    """
+    x = np.asarray(recommend, dtype=np.float64)
+    w = check_weights(weights, x.shape[0])
+    valid = ~np.isnan(x)
+    wv, xv = w[valid], x[valid]
+    n = int(valid.sum())
+    W = float(wv.sum())
+    if n == 0 or W <= 0:
+        return NpsResult(Estimate.insufficient(n, "NPS: nobody answered the recommendation item"), 0.0, 0.0, 0.0)
+    pp = float(wv[xv >= promoter_min].sum() / W)
+    pd_ = float(wv[xv <= detractor_max].sum() / W)
+    value = 100.0 * (pp - pd_)
+    if n < 2:
+        est = Estimate(value=value, n=n, ci=None, status="insufficient_data",
+                       reason="NPS: one answer only, no confidence interval")
+        return NpsResult(est, 100 * pp, 100 * (1 - pp - pd_), 100 * pd_)
+    n_eff = kish_effective_n(wv)
+    se = 100.0 * float(np.sqrt((pp * (1 - pp) + pd_ * (1 - pd_) + 2 * pp * pd_) / n_eff))
+    h = z_quantile(conf) * se
+    est = Estimate(value=value, n=n, ci=(max(value - h, -100.0), min(value + h, 100.0)), se=se, n_eff=n_eff)
+    return NpsResult(est, 100 * pp, 100 * (1 - pp - pd_), 100 * pd_)
+
+
+def expected_lifetime(retention: float) -> float:
+    """Expected customer lifetime in periods, 1 / (1 - r) (90 % -> 10, 95 % -> 20; methods.md section 6)."""
+    if not 0 <= retention < 1:
+        raise ValueError(f"retention rate must be in [0, 1), got {retention}")
+    return 1.0 / (1.0 - retention)
+
+
+def lifetime_value(retention: float, margin_per_period: float) -> float:
+    """Customer lifetime value = margin per period * 1 / (1 - r) (undiscounted)."""
+    return margin_per_period * expected_lifetime(retention)
+
+
+def _oriented(definition: SurveyDefinition, data: ResponseData, item_id: str, brand: str | None) -> NDArray[
+    np.float64
+]:
+    rule = item_scoring(definition, item_id)
+    return rule.oriented(data.raw_values(item_id, brand if definition.is_per_brand(item_id) else None))
+
+
+def loyalty_analysis(
+    definition: SurveyDefinition,
+    data: ResponseData,
+    *,
+    brand: str | None = None,
+    defection_max: float | None = None,
+    loyalty_min: float | None = None,
+    satisfaction_high_min: float | None = None,
+    loyalty_high_min: float | None = None,
+    conf: float = 0.95,
+) -> dict[str, object]:
+    """Zones, quadrants and NPS from the definition's loyalty block (cut-offs overridable).
+
+    Per-brand items use ``brand`` (default: own brand) on the respondents who rated it. Returns a
+    JSON-ready dict (see docs/analytics-json.md); raises ValueError when the definition has no loyalty block.
+    """
+    lb = definition.loyalty
+    if lb is None:
+        raise ValueError(f"survey {definition.slug!r} has no loyalty block")
+    rows = np.ones(data.n, dtype=bool)
+    used = [i for i in (lb.satisfaction_item, lb.loyalty_item, lb.nps_item) if i]
+    if any(definition.is_per_brand(i) for i in used):
+        rows = data.rated(brand)
+    sub = data.take(rows) if not rows.all() else data
+    w = sub.weight
+    dmax = lb.defection_max if defection_max is None else defection_max
+    lmin = lb.loyalty_min if loyalty_min is None else loyalty_min
+    sat = _oriented(definition, sub, lb.satisfaction_item, brand)
+    out: dict[str, object] = {
+        "satisfaction_item": lb.satisfaction_item,
+        "cutoffs": {"defection_max": dmax, "loyalty_min": lmin},
+        "zones": {k: v.to_dict() for k, v in zones(sat, dmax, lmin, w, conf).items()},
+    }
+    if lb.loyalty_item:
+        loy = _oriented(definition, sub, lb.loyalty_item, brand)
+        if loyalty_high_min is None:
+            loyalty_high_min = lb.loyalty_high_min
+        if loyalty_high_min is None:
+            sc = definition.scale_of(lb.loyalty_item)
+            loyalty_high_min = sc.max - sc.top_box_count + 1
+        shm = lmin if satisfaction_high_min is None else satisfaction_high_min
+        q = quadrants(sat, loy, shm, loyalty_high_min, w, conf)
+        out["quadrants"] = {
+            "loyalty_item": lb.loyalty_item,
+            "cutoffs": {"satisfaction_high_min": shm, "loyalty_high_min": loyalty_high_min},
+            **{k: v.to_dict() for k, v in q.items()},
+        }
+    else:
+        out["quadrants"] = None
+    if lb.nps_item:
+        out["nps"] = {"item": lb.nps_item, **nps(sub.raw_values(lb.nps_item, brand if definition.is_per_brand(
+            lb.nps_item) else None), w, conf).to_dict()}
+    else:
+        out["nps"] = None
+    return out
