@@ -1,0 +1,466 @@
+"""Plotly figures from the context's chart data, exported to SVG through Kaleido with one reused browser.
+
+Why it is built this way (shared/notes/pdf-stack.md): a new browser per figure costs 4–7 s, so one Kaleido
+server is started per process on first use and stopped at exit; ``BROWSER_PATH`` points at
+``scripts/chromium-offline`` so that Chromium makes no DNS look-ups; ``mathjax=False`` and the installed
+plotly.js keep the page off every CDN. Kaleido never downloads a browser here: with no Chromium, rendering fails
+with a clear `ChartError`.
+
+Legibility rules applied to every figure: numbers are placed next to (never on top of) error bars; point labels
+are placed by a small collision-avoiding search; long labels are shortened in the context; CJK text uses
+"WenQuanYi Micro Hei" (DejaVu Sans has no CJK glyphs).
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import os
+import threading
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+__all__ = ["ChartError", "browser_running", "figure", "figure_json", "render_svgs", "shutdown", "to_svg"]
+
+FONT = "DejaVu Sans, WenQuanYi Micro Hei, sans-serif"
+FONT_ZH = "WenQuanYi Micro Hei, DejaVu Sans, sans-serif"
+WIDTH = 680
+OWN = "#1f4e79"
+OTHERS = ["#9aa5b1", "#c8a165", "#7fa37f", "#b07aa1", "#6c8ebf", "#d4a5a5"]
+LEVEL_COLOURS = {0: "#1f4e79", 1: "#3f7cb8", 2: "#9cc3e6", 3: "#cfe2f3"}
+QUADRANT_COLOURS = {"improve_first": "#c0392b", "keep_up": "#1f4e79", "low_priority": "#9aa5b1",
+                    "possible_overkill": "#c8a165"}
+STACK_COLOURS = {"defection": "#c0392b", "indifference": "#f0b429", "loyalty": "#2e8b57",
+                 "detractors": "#c0392b", "passives": "#c9ccd1", "promoters": "#2e8b57"}
+STACK_TEXT = {"indifference": "#222", "passives": "#222"}
+GRID = "#e3e6ea"
+WRAPPER = Path(__file__).resolve().parents[1] / "scripts" / "chromium-offline"
+
+
+class ChartError(RuntimeError):
+    """A chart could not be exported (no browser, Kaleido failure)."""
+
+
+# ---------------------------------------------------------------------------------------------------- browser
+_lock = threading.Lock()
+_running = False
+
+
+def _ensure_browser_path() -> None:
+    """Point Kaleido (choreographer) at the offline wrapper unless the caller chose a browser already."""
+    if not os.environ.get("BROWSER_PATH") and WRAPPER.is_file() and os.access(WRAPPER, os.X_OK):
+        os.environ["BROWSER_PATH"] = str(WRAPPER)
+
+
+def _start() -> None:
+    global _running
+    with _lock:
+        if _running:
+            return
+        _ensure_browser_path()
+        import kaleido
+        import plotly
+
+        js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+        try:
+            kaleido.start_sync_server(mathjax=False, plotlyjs=str(js) if js.is_file() else None,
+                                      silence_warnings=True)
+        except Exception as exc:  # kaleido raises several types (ChromeNotFoundError, BrowserFailedError, ...)
+            raise ChartError(f"cannot start the chart browser (Kaleido/Chromium): {exc}") from exc
+        _running = True
+        atexit.register(shutdown)
+
+
+def shutdown() -> None:
+    """Stop the process's chart browser (registered at exit; safe to call twice)."""
+    global _running
+    with _lock:
+        if not _running:
+            return
+        import kaleido
+
+        try:
+            kaleido.stop_sync_server(silence_warnings=True)
+        finally:
+            _running = False
+
+
+def browser_running() -> bool:
+    return _running
+
+
+def to_svg(fig: go.Figure) -> str:
+    """One figure as SVG text, through the process's shared browser."""
+    _start()
+    try:
+        with warnings.catch_warnings():  # plotly warns that kopts are ignored with a running server: expected
+            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+            data = fig.to_image(format="svg")
+    except Exception as exc:
+        raise ChartError(f"chart export failed: {exc}") from exc
+    return data.decode("utf-8") if isinstance(data, bytes) else str(data)
+
+
+def render_svgs(specs: Mapping[str, Mapping[str, Any] | None], lang: str) -> dict[str, str]:
+    """SVG per chart name for every non-empty spec (the PDF path)."""
+    return {name: to_svg(figure(spec, lang)) for name, spec in specs.items() if spec}
+
+
+def figure_json(spec: Mapping[str, Any], lang: str) -> str:
+    """The figure as Plotly JSON (the interactive HTML path; no browser needed)."""
+    return str(figure(spec, lang).to_json())
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+def _layout(fig: go.Figure, lang: str, height: int, title: str | None = None, **kw: Any) -> go.Figure:
+    """House layout; ``title`` is accepted but not drawn: the HTML caption carries it (selectable, translatable)."""
+    fig.update_layout(
+        width=WIDTH, height=height, template="simple_white",
+        font={"family": FONT_ZH if lang == "zh" else FONT, "size": 11, "color": "#222"},
+        margin=kw.pop("margin", {"l": 10, "r": 20, "t": 12, "b": 36}),
+        paper_bgcolor="white", plot_bgcolor="white", **kw,
+    )
+    return fig
+
+
+def _err(
+    values: Sequence[float | None], ci: Sequence[Sequence[float] | None] | None
+) -> tuple[list[float], list[float]]:
+    plus, minus = [], []
+    for v, c in zip(values, ci or [None] * len(values), strict=True):
+        if v is None or not c:
+            plus.append(0.0)
+            minus.append(0.0)
+        else:
+            plus.append(max(0.0, c[1] - v))
+            minus.append(max(0.0, v - c[0]))
+    return plus, minus
+
+
+def _num(v: float | None, digits: int = 1) -> str:
+    if v is None or not math.isfinite(v):
+        return "—"
+    return f"{v:.{digits}f}".replace("-", "−")
+
+
+def place_labels(
+    xs: Sequence[float], ys: Sequence[float], texts: Sequence[str], x_range: tuple[float, float],
+    y_range: tuple[float, float], plot_w: float, plot_h: float, char_w: float = 7.0, line_h: float = 14.0,
+    marker_r: float = 6.0,
+) -> list[tuple[float, float]]:
+    """Pixel offsets (dx, dy) for point labels so that no two labels overlap each other or a marker.
+
+    Greedy: points in order of crowding, each tries 12 candidate positions around its marker (nearest first) and
+    takes the first that collides with nothing placed so far, else the least-overlapping one. Good enough for the
+    15–30 points of an importance-performance chart; deterministic, so the PDF does not change between runs.
+    """
+    sx = plot_w / ((x_range[1] - x_range[0]) or 1.0)
+    sy = plot_h / ((y_range[1] - y_range[0]) or 1.0)
+    px = [(x - x_range[0]) * sx for x in xs]
+    py = [(y - y_range[0]) * sy for y in ys]  # y up
+    boxes: list[tuple[float, float, float, float]] = [(x - marker_r, y - marker_r, x + marker_r, y + marker_r)
+                                                      for x, y in zip(px, py, strict=True)]
+    gap = marker_r + 2
+    out: list[tuple[float, float]] = [(0.0, 0.0)] * len(xs)
+
+    def overlap(b: tuple[float, float, float, float]) -> float:
+        tot = 0.0
+        for o in boxes:
+            w = min(b[2], o[2]) - max(b[0], o[0])
+            h = min(b[3], o[3]) - max(b[1], o[1])
+            if w > 0 and h > 0:
+                tot += w * h
+        # leaving the plot area counts as overlap too
+        if b[0] < 0 or b[2] > plot_w or b[1] < 0 or b[3] > plot_h:
+            tot += 1e4
+        return tot
+
+    crowd = [sum(1 for j in range(len(xs)) if abs(px[i] - px[j]) < 40 and abs(py[i] - py[j]) < 20)
+             for i in range(len(xs))]
+    for i in sorted(range(len(xs)), key=lambda k: -crowd[k]):
+        w = char_w * max(1, len(texts[i])) + 2
+        h = line_h
+        cands = [(gap + w / 2, 0), (-gap - w / 2, 0), (0, gap + h / 2), (0, -gap - h / 2),
+                 (gap + w / 2, gap), (-gap - w / 2, gap), (gap + w / 2, -gap), (-gap - w / 2, -gap),
+                 (0, 2 * gap + h), (0, -2 * gap - h), (2 * gap + w, 0), (-2 * gap - w, 0)]
+        best, best_o = cands[0], float("inf")
+        for dx, dy in cands:
+            cx, cy = px[i] + dx, py[i] + dy
+            b = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+            o = overlap(b)
+            if o < best_o:
+                best, best_o = (dx, dy), o
+            if o == 0:
+                break
+        cx, cy = px[i] + best[0], py[i] + best[1]
+        boxes.append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+        out[i] = (best[0], best[1])
+    return out
+
+
+def _padded(lo: float, hi: float, frac: float = 0.08) -> tuple[float, float]:
+    span = (hi - lo) or max(abs(hi), 1.0) * 0.1
+    return lo - frac * span, hi + frac * span
+
+
+# ---------------------------------------------------------------------------------------------------- figures
+def _index_bars(spec: Mapping[str, Any], lang: str) -> go.Figure:
+    labels, levels, values = spec["labels"], spec["levels"], spec["values"]
+    indent = "\u3000" if lang == "zh" else "\u00a0\u00a0\u00a0"
+    cats = [indent * lv + lab for lab, lv in zip(labels, levels, strict=True)]
+    plus, minus = _err(values, spec["ci"])
+    fig = go.Figure(go.Bar(
+        y=cats, x=values, orientation="h", marker_color=[LEVEL_COLOURS.get(lv, "#cfe2f3") for lv in levels],
+        error_x={"type": "data", "array": plus, "arrayminus": minus, "color": "#444", "thickness": 1, "width": 3},
+        hovertemplate="%{y}: %{x:.1f}<extra></extra>"))
+    for c, v, p in zip(cats, values, plus, strict=True):
+        fig.add_annotation(x=v + p + 1.2, y=c, text=_num(v), showarrow=False, xanchor="left", font={"size": 10})
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=cats, ticks="", showline=False)
+    fig.update_xaxes(range=[0, 100], gridcolor=GRID, showgrid=True, dtick=20)
+    return _layout(fig, lang, 44 + 16 * len(cats), spec.get("title"), margin={"l": 10, "r": 30, "t": 8, "b": 26},
+                   bargap=0.25)
+
+
+def _ipa(spec: Mapping[str, Any], lang: str) -> go.Figure:
+    xs, ys, nums = spec["x"], spec["y"], [str(n) for n in spec["numbers"]]
+    x_range = _padded(min(xs), max(xs))
+    y_range = _padded(min(ys), max(ys), 0.12)
+    height, margin = 310, {"l": 60, "r": 20, "t": 10, "b": 40}
+    offsets = place_labels(xs, ys, nums, x_range, y_range, WIDTH - margin["l"] - margin["r"],
+                           height - margin["t"] - margin["b"])
+    fig = go.Figure(go.Scatter(
+        x=xs, y=ys, mode="markers", marker={"size": 9, "color": [QUADRANT_COLOURS.get(q, OWN) for q in
+                                                                   spec["quadrant"]], "line": {"width": 0}},
+        customdata=spec["labels"], hovertemplate="%{customdata}<br>%{x:.1f}, %{y:.3f}<extra></extra>",
+        showlegend=False))
+    for x, y, n, (dx, dy), q in zip(xs, ys, nums, offsets, spec["quadrant"], strict=True):
+        fig.add_annotation(x=x, y=y, text=n, showarrow=False, xshift=dx, yshift=dy,
+                           font={"size": 10, "color": QUADRANT_COLOURS.get(q, OWN)})
+    if spec.get("split_x") is not None:
+        fig.add_vline(x=spec["split_x"], line={"dash": "dash", "color": "#888", "width": 1})
+    if spec.get("split_y") is not None:
+        fig.add_hline(y=spec["split_y"], line={"dash": "dash", "color": "#888", "width": 1})
+    names = spec["quadrant_names"]
+    corners = [("improve_first", 0.01, 0.99, "left", "top"), ("keep_up", 0.99, 0.99, "right", "top"),
+               ("low_priority", 0.01, 0.01, "left", "bottom"), ("possible_overkill", 0.99, 0.01, "right", "bottom")]
+    for q, x, y, xa, ya in corners:
+        fig.add_annotation(x=x, y=y, xref="paper", yref="paper", text=names[q], showarrow=False, xanchor=xa,
+                           yanchor=ya, font={"size": 11, "color": QUADRANT_COLOURS[q]}, bgcolor="rgba(255,255,255,0.8)")
+    fig.update_xaxes(title=spec["x_title"], range=list(x_range), gridcolor=GRID, showgrid=True)
+    fig.update_yaxes(title=spec["y_title"], range=list(y_range), gridcolor=GRID, showgrid=True, tickformat=".2f")
+    return _layout(fig, lang, height, spec.get("title"), margin=margin)
+
+
+def _stack(spec: Mapping[str, Any], lang: str) -> go.Figure:
+    fig = go.Figure()
+    for p in spec["parts"]:
+        v = p["value"] or 0.0
+        fig.add_trace(go.Bar(
+            y=[spec.get("bar") or ""], x=[v], orientation="h", name=f"{p['label']} {_num(v)}%",
+            marker_color=STACK_COLOURS.get(p["key"], "#999"), text=[f"{_num(v)}%" if v >= 7 else ""],
+            textposition="inside", insidetextanchor="middle",
+            textfont={"color": STACK_TEXT.get(p["key"], "white"), "size": 11},
+            hovertemplate=f"{p['label']}: %{{x:.1f}}%<extra></extra>"))
+    fig.update_xaxes(range=[0, 100], ticksuffix="%", dtick=20, gridcolor=GRID, showgrid=False)
+    fig.update_yaxes(showticklabels=False, ticks="", showline=False)
+    return _layout(fig, lang, 150, spec.get("title"), barmode="stack", bargap=0.35,
+                   legend={"orientation": "h", "x": 0, "y": -0.35, "traceorder": "normal"},
+                   margin={"l": 10, "r": 20, "t": 12, "b": 50})
+
+
+def _brand_bars(spec: Mapping[str, Any], lang: str) -> go.Figure:
+    cats = spec["categories"]
+    fig = go.Figure()
+    k_other = 0
+    for s in spec["series"]:
+        colour = OWN if s["own"] else OTHERS[k_other % len(OTHERS)]
+        k_other += 0 if s["own"] else 1
+        text = [f"{_num(v)} {m}".strip() if v is not None else "—" for v, m in zip(s["values"], s["marks"],
+                                                                                  strict=True)]
+        fig.add_trace(go.Bar(y=cats, x=[v if v is not None else 0 for v in s["values"]], orientation="h",
+                             name=s["name"], marker_color=colour, text=text, textposition="outside",
+                             cliponaxis=False, textfont={"size": 10},
+                             hovertemplate=f"{s['name']}: %{{x:.1f}}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", ticks="", showline=False)
+    fig.update_xaxes(range=[0, 100], dtick=20, gridcolor=GRID, showgrid=True)
+    n = len(cats) * len(spec["series"])
+    return _layout(fig, lang, 90 + 15 * n + 8 * len(cats), spec.get("title"), barmode="group", bargap=0.22,
+                   bargroupgap=0.05, legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+                   margin={"l": 10, "r": 40, "t": 34, "b": 30})
+
+
+def _trend(spec: Mapping[str, Any], lang: str) -> go.Figure:
+    waves = spec["waves"]
+    fig = go.Figure()
+    allv: list[float] = []
+    for k, s in enumerate(spec["series"]):
+        vals = s["values"]
+        allv += [v for v in vals if v is not None]
+        if s["main"]:
+            plus, minus = _err(vals, s["ci"])
+            allv += [v + p for v, p in zip([v or 0 for v in vals], plus, strict=True)]
+            allv += [v - m for v, m in zip([v or 0 for v in vals], minus, strict=True)]
+            fig.add_trace(go.Scatter(
+                x=waves, y=vals, name=s["name"], mode="lines+markers", line={"color": OWN, "width": 3},
+                marker={"size": 9},
+                error_y={"type": "data", "array": plus, "arrayminus": minus, "color": OWN, "thickness": 1.2,
+                         "width": 5}, hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
+            for w, v in zip(waves, vals, strict=True):
+                if v is not None:  # value left of the point, on white, clear of the error bar and the lines
+                    fig.add_annotation(x=w, y=v, text=f"<b>{_num(v)}</b>", showarrow=False, xanchor="right",
+                                       xshift=-10, bgcolor="white", font={"size": 11, "color": OWN})
+        else:
+            fig.add_trace(go.Scatter(x=waves, y=vals, name=s["name"], mode="lines+markers",
+                                     line={"color": OTHERS[(k - 1) % len(OTHERS)], "width": 1.5, "dash": "dot"},
+                                     marker={"size": 6}, hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
+    lo, hi = (min(allv), max(allv)) if allv else (0.0, 100.0)
+    fig.update_yaxes(range=list(_padded(lo, hi, 0.15)), gridcolor=GRID, showgrid=True)
+    fig.update_xaxes(type="category", range=[-0.5, len(waves) - 0.5])
+    return _layout(fig, lang, 300, spec.get("title"), legend={"orientation": "v", "x": 1.02, "y": 1},
+                   margin={"l": 50, "r": 10, "t": 12, "b": 36})
+
+
+def _segments(spec: Mapping[str, Any], lang: str) -> go.Figure:
+    groups = spec["groups"]
+    counts = [len(g["labels"]) for g in groups]
+    fig = make_subplots(rows=len(groups), cols=1, shared_xaxes=True, row_heights=[c + 0.8 for c in counts],
+                        vertical_spacing=0.3 / max(len(groups), 1), subplot_titles=[g["title"] for g in groups])
+    allx: list[float] = []
+    for r, g in enumerate(groups, start=1):
+        plus, minus = _err(g["values"], g["ci"])
+        labels = [f"{lab} (n={n})" for lab, n in zip(g["labels"], g["n"], strict=True)]
+        colours = ["#c8a165" if s else OWN for s in g["small_n"]]
+        symbols = ["circle-open" if s else "circle" for s in g["small_n"]]
+        fig.add_trace(go.Scatter(
+            x=g["values"], y=labels, mode="markers", marker={"size": 8, "color": colours, "symbol": symbols},
+            error_x={"type": "data", "array": plus, "arrayminus": minus, "color": "#555", "thickness": 1, "width": 3},
+            showlegend=False, hovertemplate="%{y}: %{x:.1f}<extra></extra>"), row=r, col=1)
+        for v, p, lab, s in zip(g["values"], plus, labels, g["small_n"], strict=True):
+            fig.add_annotation(x=v + p, y=lab, text=_num(v) + (" *" if s else ""), showarrow=False, xanchor="left",
+                               xshift=4, font={"size": 10}, row=r, col=1)
+        fig.update_yaxes(autorange="reversed", ticks="", row=r, col=1)
+        for v, c in zip(g["values"], g["ci"], strict=True):
+            allx += [v] + (list(c) if c else [])
+    if spec.get("overall") is not None:
+        allx.append(spec["overall"])
+        for r in range(1, len(groups) + 1):
+            fig.add_vline(x=spec["overall"], line={"dash": "dash", "color": "#888", "width": 1}, row=r, col=1)
+    lo, hi = (min(allx), max(allx)) if allx else (0.0, 100.0)
+    x0, x1 = _padded(lo, hi, 0.06)
+    fig.update_xaxes(range=[x0, x1 + (x1 - x0) * 0.08], gridcolor=GRID, showgrid=True)
+    for ann in fig.layout.annotations:
+        if ann.text in [g["title"] for g in groups]:
+            ann.update(x=0, xanchor="left", font={"size": 11})
+    total = sum(counts)
+    return _layout(fig, lang, 50 + 19 * total + 34 * len(groups), spec.get("title"),
+                   margin={"l": 10, "r": 20, "t": 24, "b": 26})
+
+
+def _wrap(label: str, lang: str, width: int) -> str:
+    """Break a construct label into short lines for a box (words in English, characters in Chinese)."""
+    if lang == "zh":
+        return "<br>".join(label[i:i + width] for i in range(0, len(label), width))
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def _path_diagram(spec: Mapping[str, Any], lang: str) -> go.Figure:
+    """Constructs in columns by their longest path from a source; a lone construct in a column alternates above
+    and below the middle, so that arrows skipping a column (CE → SAT) pass between boxes instead of through them.
+    """
+    cons = {c["id"]: c for c in spec["constructs"]}
+    ids = list(cons)
+    depth = {c: 0 for c in ids}
+    for _ in ids:  # longest path from a source: the column of each construct
+        for p in spec["paths"]:
+            if p["source"] in depth and p["target"] in depth:
+                depth[p["target"]] = max(depth[p["target"]], depth[p["source"]] + 1)
+    cols: dict[int, list[str]] = {}
+    for c in ids:
+        cols.setdefault(depth[c], []).append(c)
+    ncol = max(cols) + 1 if cols else 1
+    pos: dict[str, tuple[float, float]] = {}
+    for k in sorted(cols):
+        members = cols[k]
+        for j, c in enumerate(members):
+            y = (0.78 if k % 2 == 0 else 0.22) if len(members) == 1 else 1 - (j + 0.5) / len(members)
+            pos[c] = ((k + 0.5) / ncol, y)
+    bw, bh = min(0.8 / ncol, 0.22), 0.2
+    fig = go.Figure()
+
+    def edge(c: tuple[float, float], d: tuple[float, float]) -> tuple[float, float]:
+        dx, dy = d[0] - c[0], d[1] - c[1]
+        tx = (bw / 2) / abs(dx) if dx else float("inf")
+        ty = (bh / 2) / abs(dy) if dy else float("inf")
+        f = min(tx, ty)
+        return c[0] + f * dx, c[1] + f * dy
+
+    placed: list[tuple[float, float]] = []
+    for p in spec["paths"]:
+        if p["source"] not in pos or p["target"] not in pos:
+            continue
+        a, b = pos[p["source"]], pos[p["target"]]
+        s0, t0 = edge(a, b), edge(b, a)
+        fig.add_annotation(x=t0[0], y=t0[1], ax=s0[0], ay=s0[1], xref="x", yref="y", axref="x", ayref="y",
+                           showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.2, arrowcolor="#667", text="")
+        # label at the middle of the arrow unless another label is there already (crossing arrows)
+        for f in (0.5, 0.35, 0.65, 0.25, 0.75):
+            lx, ly = s0[0] + f * (t0[0] - s0[0]), s0[1] + f * (t0[1] - s0[1])
+            if all(abs(lx - ox) * WIDTH > 34 or abs(ly - oy) * 290 > 16 for ox, oy in placed):
+                break
+        placed.append((lx, ly))
+        fig.add_annotation(x=lx, y=ly, xref="x", yref="y", text=_num(p["coef"], 2), showarrow=False,
+                           bgcolor="white", font={"size": 10})
+    width_chars = 5 if lang == "zh" else 12
+    for c, (x, y) in pos.items():
+        main = c == spec.get("satisfaction")
+        fig.add_shape(type="rect", xref="x", yref="y", x0=x - bw / 2, x1=x + bw / 2, y0=y - bh / 2, y1=y + bh / 2,
+                      fillcolor=OWN if main else "#dbe8f5", line={"width": 1, "color": OWN}, opacity=1)
+        r2 = cons[c].get("r2")
+        text = _wrap(cons[c]["label"], lang, width_chars) + (f"<br>R² = {_num(r2, 2)}" if r2 is not None else "")
+        fig.add_annotation(x=x, y=y, xref="x", yref="y", text=text, showarrow=False,
+                           font={"size": 10, "color": "white" if main else "#1d232a"})
+    fig.update_xaxes(visible=False, range=[0, 1])
+    fig.update_yaxes(visible=False, range=[0, 1])
+    return _layout(fig, lang, 300, spec.get("title"), margin={"l": 6, "r": 6, "t": 6, "b": 6})
+
+
+def _ipma(spec: Mapping[str, Any], lang: str) -> go.Figure:
+    xs, ys, labels = spec["x"], spec["y"], spec["labels"]
+    x_range, y_range = _padded(min(xs), max(xs), 0.25), _padded(min(ys), max(ys), 0.25)
+    height, margin = 340, {"l": 60, "r": 20, "t": 12, "b": 50}
+    cw = 11.0 if lang == "zh" else 6.5
+    offsets = place_labels(xs, ys, labels, x_range, y_range, WIDTH - margin["l"] - margin["r"],
+                           height - margin["t"] - margin["b"], char_w=cw)
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="markers", marker={"size": 10, "color": OWN}, showlegend=False,
+                               customdata=labels, hovertemplate="%{customdata}: %{x:.1f}, %{y:.3f}<extra></extra>"))
+    for x, y, lab, (dx, dy) in zip(xs, ys, labels, offsets, strict=True):
+        fig.add_annotation(x=x, y=y, text=lab, showarrow=False, xshift=dx, yshift=dy, font={"size": 10})
+    fig.update_xaxes(title=spec["x_title"], range=list(x_range), gridcolor=GRID, showgrid=True)
+    fig.update_yaxes(title=spec["y_title"], range=list(y_range), gridcolor=GRID, showgrid=True)
+    return _layout(fig, lang, height, spec.get("title"), margin=margin)
+
+
+_KINDS: dict[str, Callable[[Mapping[str, Any], str], go.Figure]] = {
+    "index_bars": _index_bars, "ipa": _ipa, "stack": _stack, "brand_bars": _brand_bars, "trend": _trend,
+    "segments": _segments, "path_diagram": _path_diagram, "ipma": _ipma,
+}
+
+
+def figure(spec: Mapping[str, Any], lang: str) -> go.Figure:
+    """The Plotly figure for one chart spec from the context (``spec["kind"]`` selects the drawing)."""
+    try:
+        draw = _KINDS[spec["kind"]]
+    except KeyError as exc:
+        raise ChartError(f"unknown chart kind {spec.get('kind')!r}") from exc
+    return draw(spec, lang)
