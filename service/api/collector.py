@@ -1,0 +1,109 @@
+"""Respondent-facing JSON API: the questionnaire and submitting answers. Never returns anyone's answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from service.api.deps import AppState, State
+from service.errors import AppError
+from service.responses.schemas import SubmissionIn, SubmissionOut
+from service.responses.service import prepare, raise_for_outcome
+
+router = APIRouter(prefix="/api/v1/surveys", tags=["collector"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "unknown survey"},
+    409: {"description": "invitation already answered"},
+    410: {"description": "survey closed"},
+    422: {"description": "invalid answers; each error names its item"},
+}
+
+
+@router.get("/{slug}/definition", responses=ERRORS)
+def get_definition(slug: str, state: State) -> dict[str, Any]:
+    """The published questionnaire (current version), for API clients that render their own forms."""
+    ref = state.surveys.get(slug)
+    return {"slug": ref.slug, "version": ref.version, "status": ref.status,
+            "definition": ref.definition.model_dump(mode="json")}
+
+
+SUBMIT_OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+        {"name": "Idempotency-Key", "in": "header", "required": False,
+         "schema": {"type": "string", "maxLength": 128},
+         "description": "makes retries safe: a retry returns the original response"},
+    ],
+    "requestBody": {"required": True,
+                    "content": {"application/json": {"schema": SubmissionIn.model_json_schema()}}},
+}
+
+
+@router.post("/{slug}/responses", status_code=201, response_model=SubmissionOut, responses=ERRORS,
+             openapi_extra=SUBMIT_OPENAPI)
+async def submit_response(request: Request) -> JSONResponse:
+    """Submit one respondent's answers for one or several brands.
+
+    With an ``Idempotency-Key`` header a retry returns the original response (same id, nothing new stored);
+    the same key with a different body is refused. A 2xx means the response is committed durably.
+
+    This is the hot path, so it takes the bare request and validates the body with the same pydantic model
+    itself: FastAPI's per-request parameter solving cost more than our whole validation. The OpenAPI
+    description above documents the same contract.
+    """
+    slug: str = request.path_params["slug"]
+    idempotency_key = request.headers.get("idempotency-key")
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= 128:
+        raise AppError("Idempotency-Key must be 1 to 128 characters", status_code=422,
+                       loc=["header", "Idempotency-Key"])
+    raw = await request.body()
+    try:
+        payload = SubmissionIn.model_validate_json(raw)
+    except ValidationError as e:
+        raise RequestValidationError([_error(err) for err in e.errors(include_url=False)], body=None) from None
+    raw = raw if idempotency_key else None
+    state: AppState = request.app.state.csi
+    ref = state.surveys.get(slug)
+    if payload.channel == "import":
+        payload = payload.model_copy(update={"channel": "api"})
+    if payload.token is not None or ref.require_token:
+        item = await run_in_threadpool(
+            prepare, state.engine, ref, payload, idempotency_key=idempotency_key, raw_body=raw
+        )
+    else:
+        item = prepare(state.engine, ref, payload, idempotency_key=idempotency_key, raw_body=raw)
+    outcome = await state.writer.write(item)
+    raise_for_outcome(outcome)
+    assert outcome.response_id is not None
+    replayed = outcome.status == "replayed"
+    version = ref.version if outcome.version_id in (None, ref.version_id) else _version_of(state, outcome)
+    body = {"id": outcome.response_id, "survey": ref.slug, "version": version, "replayed": replayed}
+    if replayed:
+        return JSONResponse(body, status_code=200, headers={"Idempotency-Replayed": "true"})
+    return JSONResponse(body, status_code=201)
+
+
+def _error(err: Any) -> dict[str, Any]:
+    """A pydantic error as FastAPI reports it, under ``body``. A body that is not JSON comes back as the raw bytes
+    in ``input``; FastAPI's encoder decodes bytes as UTF-8 and would fail with a 500 on anything else, so the echo
+    is decoded leniently (and shortened: a client needs the start of its mistake, not its megabyte back)."""
+    out = {**err, "loc": ("body", *err["loc"])}
+    if isinstance(out.get("input"), bytes | bytearray):
+        out["input"] = bytes(out["input"][:200]).decode("utf-8", "replace")
+    return out
+
+
+def _version_of(state: AppState, outcome: Any) -> int:
+    from sqlmodel import Session
+
+    from service.store.tables import SurveyVersion
+
+    with Session(state.engine) as s:
+        v = s.get(SurveyVersion, outcome.version_id)
+        return v.version if v else 0

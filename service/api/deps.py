@@ -1,0 +1,43 @@
+"""Request-scoped dependencies as ``Annotated`` aliases, so routes read like sentences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import Engine
+
+from service.responses.writer import GroupCommitWriter
+from service.settings import Settings
+from service.staff.keys import authenticate
+from service.store.tables import ApiKey
+from service.surveys.service import SurveyCache
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Engine
+    writer: GroupCommitWriter
+    surveys: SurveyCache
+
+
+async def get_state(request: Request) -> AppState:
+    """Async on purpose: a sync dependency would cost every request a trip through the thread pool."""
+    return request.app.state.csi  # type: ignore[no-any-return]
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+def _need(role: str):  # type: ignore[no-untyped-def]
+    def dep(state: State, authorization: Annotated[str | None, Header()] = None) -> ApiKey:
+        return authenticate(state.engine, authorization, role)
+
+    dep.__name__ = f"require_{role}"
+    return dep
+
+
+Analyst = Annotated[ApiKey, Depends(_need("analyst"))]
+Admin = Annotated[ApiKey, Depends(_need("admin"))]

@@ -1,0 +1,193 @@
+"""Staff API behind bearer keys: admin manages surveys and keys, analyst reads data."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Query, Request
+from fastapi.responses import Response as RawResponse
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from service.api.deps import Admin, Analyst, State
+from service.errors import AppError
+from service.responses import export
+from service.responses.schemas import BatchIn, BatchOut
+from service.responses.service import submit_batch
+from service.staff import keys
+from service.surveys import service as surveys
+from survey_defs import list_templates, template_path
+
+router = APIRouter(prefix="/api/v1", tags=["staff"])
+AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "no or bad API key"},
+                                         403: {"description": "role not allowed"}}
+
+
+class PublishIn(BaseModel):
+    yaml: str | None = Field(default=None, max_length=500_000)
+    template: str | None = Field(default=None, max_length=64)
+
+
+class KeyIn(BaseModel):
+    role: Literal["admin", "analyst"]
+    name: str = Field(default="", max_length=128)
+
+
+@router.get("/surveys", responses=AUTH)
+def list_surveys(state: State, _: Analyst) -> list[dict[str, Any]]:
+    return surveys.list_surveys(state.engine)
+
+
+@router.post("/surveys", status_code=201, responses={**AUTH, 422: {"description": "invalid definition"}})
+async def publish_survey(request: Request, state: State, _: Admin) -> dict[str, Any]:
+    """Publish a definition: a YAML body (``application/yaml``) or JSON ``{"yaml": ...}`` / ``{"template": ...}``.
+
+    Each publish of a changed definition creates a new immutable version; an unchanged one is a no-op.
+    """
+    ctype = request.headers.get("content-type", "")
+    raw = await request.body()
+    if "json" in ctype:
+        try:
+            body = PublishIn.model_validate_json(raw)
+        except ValueError as e:
+            raise AppError(f"invalid JSON body: {e}", status_code=422, loc=["body"]) from e
+        if body.template:
+            if body.template not in list_templates():
+                raise AppError(f"unknown template {body.template!r}", status_code=422, loc=["body", "template"])
+            text, name = template_path(body.template).read_text(encoding="utf-8"), f"{body.template}.yaml"
+        elif body.yaml:
+            text, name = body.yaml, "<upload>"
+        else:
+            raise AppError("give `yaml` or `template`", status_code=422, loc=["body"])
+    else:
+        try:
+            text, name = raw.decode("utf-8"), "<upload>"
+        except UnicodeDecodeError as e:
+            raise AppError("the definition must be UTF-8 text", status_code=422, loc=["body"]) from e
+    ref, created = await run_in_threadpool(surveys.publish, state.engine, text, name)
+    state.surveys.invalidate(ref.slug)
+    return {"slug": ref.slug, "version": ref.version, "status": ref.status, "created": created}
+
+
+@router.get("/surveys/{slug}", responses=AUTH)
+def get_survey(slug: str, state: State, _: Analyst) -> dict[str, Any]:
+    ref = surveys.load_ref(state.engine, _checked(slug))
+    return {"slug": ref.slug, "version": ref.version, "status": ref.status, "require_token": ref.require_token,
+            "definition": ref.definition.model_dump(mode="json")}
+
+
+@router.post("/surveys/{slug}/close", responses=AUTH)
+def close_survey(slug: str, state: State, _: Admin) -> dict[str, Any]:
+    ref = surveys.set_status(state.engine, slug, "closed")
+    state.surveys.invalidate(slug)
+    return {"slug": ref.slug, "status": ref.status}
+
+
+@router.post("/surveys/{slug}/open", responses=AUTH)
+def open_survey(slug: str, state: State, _: Admin) -> dict[str, Any]:
+    ref = surveys.set_status(state.engine, slug, "open")
+    state.surveys.invalidate(slug)
+    return {"slug": ref.slug, "status": ref.status}
+
+
+@router.get("/surveys/{slug}/counts", responses=AUTH)
+def survey_counts(slug: str, state: State, _: Analyst) -> dict[str, Any]:
+    return surveys.counts(state.engine, _checked(slug))
+
+
+@router.post("/surveys/{slug}/responses/batch", responses={**AUTH, 422: {"description": "invalid rows"}})
+def submit_responses_batch(slug: str, batch: BatchIn, state: State, _: Admin) -> BatchOut:
+    """Phone and paper channels: many responses at once; all-or-nothing by default, or store the valid ones."""
+    ref = surveys.load_ref(state.engine, _checked(slug))
+    return BatchOut(**submit_batch(state.engine, ref, batch))
+
+
+@router.get("/surveys/{slug}/export", responses=AUTH)
+def export_responses(
+    slug: str,
+    state: State,
+    _: Analyst,
+    format: Annotated[Literal["csv", "xlsx", "json"], Query()] = "csv",
+    labels: Annotated[Literal["zh", "en"] | None, Query()] = None,
+) -> RawResponse:
+    """Every response, one row per (respondent, brand); ``labels`` writes answer labels in that language."""
+    ref = surveys.load_ref(state.engine, _checked(slug))
+    fname = f"{ref.slug}-responses.{format}"
+    disp = {"Content-Disposition": f'attachment; filename="{fname}"'}
+    if format == "csv":
+        return StreamingResponse(export.to_csv(state.engine, ref, labels), media_type="text/csv", headers=disp)
+    if format == "json":
+        return StreamingResponse(export.to_json(state.engine, ref, labels), media_type="application/json",
+                                 headers=disp)
+    data = export.to_xlsx(state.engine, ref, labels)
+    return RawResponse(data, headers=disp,
+                       media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@router.get("/surveys/{slug}/analytics", responses={**AUTH, 413: {"description": "over the memory bound"},
+                                                     422: {"description": "unknown filter value"}})
+def survey_analytics(
+    slug: str,
+    state: State,
+    _: Analyst,
+    wave: Annotated[str | None, Query(max_length=64)] = None,
+    brand: Annotated[str | None, Query(max_length=64)] = None,
+    segment: Annotated[list[str] | None, Query(description="ITEM=OPTION, repeatable")] = None,
+) -> dict[str, Any]:
+    """Every applicable analysis (docs/analytics-json.md): each figure with its n and CI."""
+    from service.analysis import analyze_store
+
+    segs: dict[str, str] = {}
+    for p in segment or []:
+        item, sep, code = p.partition("=")
+        if not sep:
+            raise AppError(f"segment filter must be ITEM=OPTION, got {p!r}", status_code=422, loc=["query", "segment"])
+        segs[item] = code
+    return analyze_store(state.engine, _checked(slug), wave=wave, brand=brand, segment=segs or None,
+                         max_bytes=state.settings.max_analysis_bytes)
+
+
+@router.get("/surveys/{slug}/report.{fmt}", responses={**AUTH, 422: {"description": "unknown language or wave"}})
+def survey_report(
+    slug: str,
+    fmt: Literal["pdf", "html"],
+    state: State,
+    _: Analyst,
+    lang: Annotated[Literal["zh", "en"], Query()] = "zh",
+    wave: Annotated[str | None, Query(max_length=64)] = None,
+) -> RawResponse:
+    """The CSI report as PDF or as self-contained interactive HTML (works offline)."""
+    from service.reporting import build_report
+
+    data = build_report(state.engine, _checked(slug), lang=lang, fmt=fmt, wave=wave)
+    media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
+    name = f"{slug}-report-{lang}.{fmt}"
+    return RawResponse(data, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@router.post("/keys", status_code=201, responses=AUTH)
+def create_key(body: KeyIn, state: State, _: Admin) -> dict[str, Any]:
+    """The secret is returned once; only its hash is stored."""
+    row, secret = keys.create_key(state.engine, body.role, body.name)
+    return {"id": row.id, "role": row.role, "name": row.name, "key": secret}
+
+
+@router.get("/keys", responses=AUTH)
+def list_keys(state: State, _: Admin) -> list[dict[str, Any]]:
+    return [{"id": k.id, "role": k.role, "name": k.name, "prefix": k.prefix, "revoked": k.revoked_at is not None}
+            for k in keys.list_keys(state.engine)]
+
+
+@router.delete("/keys/{key_id}", responses=AUTH)
+def revoke_key(key_id: int, state: State, _: Admin) -> dict[str, Any]:
+    row = keys.revoke_key(state.engine, key_id)
+    return {"id": row.id, "revoked": True}
+
+
+def _checked(slug: str) -> str:
+    surveys.check_slug(slug)
+    return slug
+
+
+__all__ = ["Body", "router"]

@@ -1,0 +1,389 @@
+"""The ``csi`` command line: validate definitions, migrate, manage keys and surveys, import/export, serve, demo."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(help="CSI survey and analytics service.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(staff_app, name="staff")
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from service.settings import get_settings
+    from service.store.engine import make_engine
+
+    return make_engine(get_settings().database_url)
+
+
+def _fail(msg: str, code: int = 1) -> None:
+    typer.echo(f"csi: {msg}", err=True)
+    raise typer.Exit(code)
+
+
+def _ready_engine():  # type: ignore[no-untyped-def]
+    from service.store.migrate import SchemaOutdated, check_schema
+
+    engine = _engine()
+    try:
+        check_schema(engine)
+    except SchemaOutdated as e:
+        _fail(str(e))
+    return engine
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="definition YAML files")]) -> None:
+    """Check survey definitions; print FILE:LINE: message for every error and exit non-zero on any."""
+    from survey_defs import check_file
+
+    bad = 0
+    for f in files:
+        issues = check_file(f)
+        for i in issues:
+            typer.echo(str(i))
+        if issues:
+            bad += 1
+        else:
+            typer.echo(f"{f}: ok")
+    if bad:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations (creates the SQLite file if needed)."""
+    from service.store.migrate import current_revision, upgrade
+
+    engine = _engine()
+    upgrade(engine)
+    typer.echo(f"database at revision {current_revision(engine)} ({engine.url.render_as_string()})")
+
+
+@staff_app.command("create-key")
+def create_key(
+    role: Annotated[str, typer.Option(help="admin or analyst")],
+    name: Annotated[str, typer.Option(help="who or what the key is for")] = "",
+) -> None:
+    """Create a staff API key; the secret is printed once and only its hash is stored."""
+    from service.errors import AppError
+    from service.staff.keys import create_key as mk
+
+    try:
+        row, secret = mk(_ready_engine(), role, name)
+    except AppError as e:
+        _fail(e.message)
+    typer.echo(secret)
+    typer.echo(f"(key {row.id}, role {row.role}: keep this secret; it cannot be shown again)", err=True)
+
+
+@app.command()
+def publish(
+    file: Annotated[Optional[Path], typer.Argument(help="definition YAML")] = None,  # noqa: UP045
+    template: Annotated[Optional[str], typer.Option(help="a built-in template name")] = None,  # noqa: UP045
+) -> None:
+    """Publish a definition as a new immutable version (unchanged definitions are not republished)."""
+    from service.surveys.service import DefinitionRejected
+    from service.surveys.service import publish as pub
+    from survey_defs import template_path
+
+    if (file is None) == (template is None):
+        _fail("give a FILE or --template NAME")
+    from survey_defs import list_templates
+
+    if template is not None and template not in list_templates():
+        _fail(f"unknown template {template!r}; templates are {', '.join(list_templates())}")
+    path = file if file is not None else template_path(template or "")
+    if not path.exists():
+        _fail(f"{path}: no such file")
+    try:
+        ref, created = pub(_ready_engine(), path.read_text(encoding="utf-8"), str(path))
+    except DefinitionRejected as e:
+        for i in e.issues:
+            typer.echo(str(i), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{ref.slug}: version {ref.version} {'published' if created else 'unchanged'}")
+
+
+@app.command()
+def close(slug: str) -> None:
+    """Close a survey: further submissions answer 410."""
+    from service.surveys.service import set_status
+
+    ref = set_status(_ready_engine(), slug, "closed")
+    typer.echo(f"{ref.slug}: {ref.status}")
+
+
+@app.command("surveys")
+def list_cmd() -> None:
+    """List surveys with their version, status and response count."""
+    from service.surveys.service import list_surveys
+
+    for s in list_surveys(_ready_engine()):
+        typer.echo(f"{s['slug']:24} v{s['version']}  {s['status']:7} {s['responses']} responses")
+
+
+@app.command()
+def export(
+    slug: str,
+    out: Annotated[Path, typer.Option(help="output file")],
+    format: Annotated[str, typer.Option(help="csv, xlsx or json")] = "csv",
+    labels: Annotated[Optional[str], typer.Option(help="write answer labels in zh or en")] = None,  # noqa: UP045
+) -> None:
+    """Export every response as the canonical table (CSV/XLSX) or JSON."""
+    from service.responses import export as ex
+    from service.surveys.service import load_ref
+
+    engine = _ready_engine()
+    ref = load_ref(engine, slug)
+    if format == "xlsx":
+        out.write_bytes(ex.to_xlsx(engine, ref, labels))
+    elif format in ("csv", "json"):
+        with out.open("w", encoding="utf-8", newline="") as f:
+            for chunk in (ex.to_csv if format == "csv" else ex.to_json)(engine, ref, labels):
+                f.write(chunk)
+    else:
+        _fail(f"unknown format {format!r}: csv, xlsx or json")
+    typer.echo(f"wrote {out}")
+
+
+@app.command("import")
+def import_cmd(
+    slug: str,
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX in the canonical layout (README)")],
+    partial: Annotated[bool, typer.Option("--partial", help="store the valid rows even if some are bad")] = False,
+    channel: Annotated[str, typer.Option(help="channel recorded for these responses")] = "import",
+) -> None:
+    """Bulk-import responses (phone, paper, other systems); bad rows are reported by row number and column."""
+    from service.responses.importer import ImportRejected, import_file
+    from service.surveys.service import load_ref
+
+    engine = _ready_engine()
+    ref = load_ref(engine, slug)
+    if not file.exists():
+        _fail(f"{file}: no such file")
+    try:
+        report = import_file(engine, ref, file, all_or_nothing=not partial, channel=channel, progress=True)
+    except ImportRejected as e:
+        for msg in e.problems[:200]:
+            typer.echo(f"{file}:{msg}", err=True)
+        if len(e.problems) > 200:
+            typer.echo(f"... and {len(e.problems) - 200} more", err=True)
+        _fail(f"{file}: {len(e.problems)} problem(s); nothing was stored")
+    for msg in report.problems[:200]:
+        typer.echo(f"{file}:{msg}", err=True)
+    typer.echo(f"{file}: stored {report.stored} responses, skipped {report.skipped}")
+
+
+@app.command()
+def invite(
+    slug: str,
+    out: Annotated[Path, typer.Option(help="CSV file for the tokens and links (shown only this once)")],
+    count: Annotated[Optional[int], typer.Option(help="number of anonymous tokens")] = None,  # noqa: UP045
+    invitees: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="CSV with customer_ref and segment item columns: one token per row"),
+    ] = None,
+    expires_days: Annotated[Optional[float], typer.Option(help="tokens expire after this many days")] = None,  # noqa: UP045
+    base_url: Annotated[str, typer.Option(help="prefix for the links, e.g. https://survey.example.com")] = "",
+) -> None:
+    """Create single-use invitation tokens; only their hashes are stored, so keep the CSV safe."""
+    import csv
+    from datetime import UTC, datetime
+
+    from pydantic import ValidationError
+
+    from service.errors import AppError, Invalid
+    from service.invitations.schemas import InvitationsIn, InviteeIn
+    from service.invitations.service import create_invitations
+    from service.surveys.service import load_ref
+
+    people: list[InviteeIn] | None = None
+    if invitees is not None:
+        if not invitees.exists():
+            _fail(f"{invitees}: no such file")
+        with invitees.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+        people = [InviteeIn(customer_ref=(r.pop("customer_ref", "") or "").strip() or None,
+                            segments={k: v.strip() for k, v in r.items() if k and v and v.strip()})
+                  for r in rows]
+    try:
+        body = InvitationsIn(count=count, invitees=people, expires_in_days=expires_days)
+    except ValidationError as e:
+        _fail("; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors()))
+    engine = _ready_engine()
+    try:
+        ref = load_ref(engine, slug)
+        issued, expires_at = create_invitations(engine, ref, body.n, invitees=body.invitees,
+                                                expires_in_days=body.expires_in_days)
+    except Invalid as e:
+        for loc, msg in e.errors:
+            where = f"{invitees}:row {loc[2] + 2}" if len(loc) > 2 else str(invitees)
+            typer.echo(f"{where}: {loc[-1]}: {msg}", err=True)
+        raise typer.Exit(1) from None
+    except AppError as e:
+        _fail(e.message)
+    seg_cols = sorted({k for i in issued for k in i.segments})
+    expires = "" if expires_at is None else datetime.fromtimestamp(expires_at, UTC).isoformat(timespec="seconds")
+    with out.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["token", "url", "customer_ref", *seg_cols, "expires_at"])
+        for i in issued:
+            w.writerow([i.token, base_url.rstrip("/") + i.path(ref.slug), i.customer_ref or "",
+                        *(i.segments.get(c, "") for c in seg_cols), expires])
+    typer.echo(f"{ref.slug}: {len(issued)} invitation(s) written to {out}")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+) -> None:
+    """Run the service with uvicorn (the schema must be up to date: `csi db upgrade`)."""
+    import uvicorn
+
+    _ready_engine()
+    uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
+
+
+def _parse_segments(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in pairs:
+        item, sep, code = p.partition("=")
+        if not sep or not item or not code:
+            _fail(f"--segment takes ITEM=OPTION, got {p!r}")
+        out[item.strip()] = code.strip()
+    return out
+
+
+@app.command()
+def analyze(
+    slug: Annotated[Optional[str], typer.Argument(help="survey in the store")] = None,  # noqa: UP045
+    definition: Annotated[Optional[Path], typer.Option(help="definition YAML (file mode)")] = None,  # noqa: UP045
+    responses: Annotated[Optional[Path], typer.Option(help="response table CSV/XLSX (file mode)")] = None,  # noqa: UP045
+    wave: Annotated[Optional[str], typer.Option("--wave", "--period", help="only this wave/period")] = None,  # noqa: UP045
+    brand: Annotated[Optional[str], typer.Option(help="only respondents who rated this brand")] = None,  # noqa: UP045
+    segment: Annotated[Optional[list[str]], typer.Option(help="ITEM=OPTION, repeatable")] = None,  # noqa: UP045
+    as_json: Annotated[bool, typer.Option("--json", help="print the full JSON (docs/analytics-json.md)")] = False,
+) -> None:
+    """Run every applicable analysis, from the store (SLUG) or from files (--definition + --responses)."""
+    import json
+
+    from service.errors import AppError
+
+    segs = _parse_segments(segment or [])
+    try:
+        if slug is not None:
+            if definition or responses:
+                _fail("give either SLUG or --definition and --responses, not both")
+            from service.analysis import analyze_store
+
+            result = analyze_store(_ready_engine(), slug, wave=wave, brand=brand, segment=segs or None)
+        else:
+            if definition is None or responses is None:
+                _fail("give SLUG, or --definition FILE.yaml and --responses FILE.csv")
+            result = _analyze_files(definition, responses, wave, brand, segs)  # type: ignore[arg-type]
+    except AppError as e:
+        _fail(e.message)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        _print_summary(result)
+
+
+def _analyze_files(definition: Path, responses: Path, wave: str | None, brand: str | None,
+                   segs: dict[str, str]) -> dict[str, object]:
+    from analytics.analyze import analyze as run
+    from analytics.data import ResponseData
+    from service.responses.importer import read_table
+    from survey_defs import DefinitionError, load_definition
+
+    try:
+        d = load_definition(definition)
+    except DefinitionError as e:
+        for i in e.issues:
+            typer.echo(str(i), err=True)
+        raise typer.Exit(1) from None
+    if not responses.exists():
+        _fail(f"{responses}: no such file")
+    try:
+        df, _ = read_table(responses)
+        data = ResponseData.from_frame(d, df)
+        result = run(d, data, wave=wave, brand=brand, segment=segs or None)
+    except ValueError as e:
+        # from_frame counts data rows from 1; the file's line adds the header.
+        msg = re.sub(r"^row (\d+)", lambda m: f"{int(m.group(1)) + 1}", str(e))
+        _fail(f"{responses}:{msg}" if msg[:1].isdigit() else f"{responses}: {msg}")
+    result["source"] = {"store": "files", "definition": str(definition), "responses": str(responses)}
+    return result
+
+
+def _print_summary(r: dict) -> None:  # type: ignore[type-arg]
+    def fig(x: object) -> str:
+        if not isinstance(x, dict) or x.get("value") is None:
+            return f"n/a ({x.get('reason', 'insufficient data') if isinstance(x, dict) else 'n/a'})"
+        ci = x.get("ci") or [None, None]
+        ci_s = f" [{ci[0]:.1f}, {ci[1]:.1f}]" if ci[0] is not None else ""
+        return f"{x['value']:.1f}{ci_s} (n={x.get('n')})"
+
+    idx = r.get("index") or {}
+    typer.echo(f"CSI (weighted index): {fig(idx)}")
+    typer.echo(f"satisfaction rate:    {fig(r.get('satisfaction_rate'))}")
+    loy = r.get("loyalty") or {}
+    if isinstance(loy, dict) and loy.get("nps"):
+        typer.echo(f"NPS:                  {fig(loy['nps'])}")
+    q = (r.get("quality") or {}).get("exclusions") or {}
+    if q:
+        typer.echo(f"excluded:             {q.get('n_excluded')} of {q.get('n_before')} ({q.get('rule')})")
+    typer.echo("(use --json for every figure)")
+
+
+@app.command()
+def report(
+    slug: Annotated[Optional[str], typer.Argument(help="survey in the store")] = None,  # noqa: UP045
+    out: Annotated[Path, typer.Option(help="output file (.pdf or .html)")] = Path("report.pdf"),
+    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+    format: Annotated[Optional[str], typer.Option(help="pdf or html (default: from --out)")] = None,  # noqa: UP045
+    wave: Annotated[Optional[str], typer.Option(help="report on this wave (compared with the one before)")] = None,  # noqa: UP045
+    definition: Annotated[Optional[Path], typer.Option(help="definition YAML (file mode)")] = None,  # noqa: UP045
+    responses: Annotated[Optional[Path], typer.Option(help="response table CSV/XLSX (file mode)")] = None,  # noqa: UP045
+) -> None:
+    """Write the CSI report (PDF or interactive HTML) from the store (SLUG) or from files."""
+    from service.errors import AppError
+    from service.reporting import build_report, build_report_from_files, write_report
+
+    fmt = format or ("html" if out.suffix.lower() in (".html", ".htm") else "pdf")
+    try:
+        if slug is not None:
+            if definition or responses:
+                _fail("give either SLUG or --definition and --responses, not both")
+            data = build_report(_ready_engine(), slug, lang=lang, fmt=fmt, wave=wave)
+        else:
+            if definition is None or responses is None:
+                _fail("give SLUG, or --definition FILE.yaml and --responses FILE.csv")
+            data = build_report_from_files(definition, responses, lang=lang, fmt=fmt, wave=wave)  # type: ignore[arg-type]
+        write_report(data, out)
+    except AppError as e:
+        _fail(e.message)
+    typer.echo(f"wrote {out}")
+
+
+@app.command()
+def demo(out: Annotated[Path, typer.Option(help="folder for the reports")] = Path("demo-out")) -> None:
+    """Run the product end to end on a fresh SQLite store: publish, collect, analyse, report."""
+    from service.demo import run_demo
+
+    sys.exit(run_demo(out))
+
+
+if __name__ == "__main__":
+    app()

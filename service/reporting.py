@@ -1,0 +1,142 @@
+"""Reports from the store or from files: the one place the service turns surveys into PDF/HTML reports.
+
+The CLI (``csi report``), the staff API (``/report.pdf``, ``/report.html``) and ``csi demo`` call these functions;
+the rendering itself is `reports` (pure: no database, no settings). Failures are `AppError`s with a clear message,
+and `write_report` replaces the target atomically, so a failed run never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from analytics.analyze import analyze
+from analytics.data import ResponseData
+from reports.i18n import LANGUAGES
+from reports.pipeline import FORMATS, render_report
+from reports.render import ReportError
+from service.analysis import load_data
+from service.errors import AppError
+from service.surveys.service import load_ref
+from survey_defs.schema import SurveyDefinition
+
+__all__ = ["ReportFailed", "build_report", "build_report_from_files", "write_demo_reports", "write_report"]
+
+
+class ReportFailed(AppError):
+    """Rendering failed (chart browser, WeasyPrint, template): a server-side problem, not the caller's input."""
+
+    status_code = 500
+
+
+def _check(definition: SurveyDefinition, lang: str, fmt: str, wave: str | None) -> None:
+    if lang not in LANGUAGES:
+        raise AppError(f"unknown report language {lang!r}; choose one of {', '.join(LANGUAGES)}", status_code=422,
+                       loc=["query", "lang"])
+    if fmt not in FORMATS:
+        raise AppError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}", status_code=422,
+                       loc=["query", "format"])
+    if wave is not None and wave not in definition.wave_ids():
+        raise AppError(f"unknown wave {wave!r}; waves are {definition.wave_ids()}", status_code=422,
+                       loc=["query", "wave"])
+
+
+def _render(definition: SurveyDefinition, data: ResponseData, *, lang: str, fmt: str, wave: str | None,
+            analysis: dict[str, Any] | None = None, extras: dict[str, Any] | None = None) -> bytes:
+    try:
+        result = analysis if analysis is not None else analyze(definition, data, wave=wave)
+        return render_report(definition, data, result, lang=lang, fmt=fmt, wave=wave, extras=extras)
+    except ReportError as exc:
+        raise ReportFailed(f"report rendering failed: {exc}") from exc
+
+
+def build_report(engine: Engine, slug: str, *, lang: str = "zh", fmt: str = "pdf", wave: str | None = None) -> bytes:
+    """The report of a stored survey (every response, current definition), as PDF or HTML bytes.
+
+    Reads the store once (`service.analysis.load_data`) and analyses with the same defaults as
+    `service.analysis.analyze_store`; the trend and comments need the responses themselves, not only the JSON.
+    """
+    ref = load_ref(engine, slug)
+    d = ref.definition
+    _check(d, lang, fmt, wave)
+    return _render(d, load_data(engine, ref), lang=lang, fmt=fmt, wave=wave)
+
+
+def build_report_from_files(
+    definition_path: str | os.PathLike[str],
+    responses_path: str | os.PathLike[str],
+    *,
+    lang: str = "zh",
+    fmt: str = "pdf",
+    wave: str | None = None,
+) -> bytes:
+    """The report from a definition file and a canonical response table (CSV or XLSX; docs/DESIGN.md)."""
+    import pandas as pd
+
+    from survey_defs import load_definition
+    from survey_defs.errors import DefinitionError
+
+    try:
+        d = load_definition(definition_path)
+    except DefinitionError as exc:
+        raise AppError(f"invalid definition: {exc}", status_code=422, loc=["definition"]) from exc
+    _check(d, lang, fmt, wave)
+    path = Path(responses_path)
+    try:
+        if path.suffix.lower() in (".xlsx", ".xls"):
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        data = ResponseData.from_frame(d, frame)
+    except (OSError, ValueError) as exc:
+        raise AppError(f"cannot read responses from {path.name}: {exc}", status_code=422, loc=["responses"]) from exc
+    return _render(d, data, lang=lang, fmt=fmt, wave=wave)
+
+
+def write_report(data: bytes, out: Path) -> Path:
+    """Write ``data`` to ``out`` atomically (temporary file in the same folder, fsync, rename)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def write_demo_reports(engine: Engine, slug: str, out_dir: Path) -> list[Path]:
+    """``report-zh.pdf``, ``report-en.pdf`` and ``report.html`` (definition's default language) for ``csi demo``.
+
+    The store is read and analysed once; the extras (comments, trend) are computed once and shared.
+    """
+    from reports.extras import compute_extras
+
+    ref = load_ref(engine, slug)
+    d = ref.definition
+    data = load_data(engine, ref)
+    analysis = analyze(d, data)
+    try:
+        extras = compute_extras(d, data, analysis)
+    except ValueError as exc:
+        raise ReportFailed(f"report rendering failed: {exc}") from exc
+    out_dir = Path(out_dir)
+    jobs = [("report-zh.pdf", "zh", "pdf"), ("report-en.pdf", "en", "pdf"),
+            ("report.html", d.default_language if d.default_language in LANGUAGES else "zh", "html")]
+    paths = []
+    for name, lang, fmt in jobs:
+        body = _render(d, data, lang=lang, fmt=fmt, wave=None, analysis=analysis, extras=extras)
+        paths.append(write_report(body, out_dir / name))
+    return paths

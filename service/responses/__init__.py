@@ -1,0 +1,1 @@
+"""Collecting responses: validation against the published version, group commit, import and export."""

@@ -1,0 +1,321 @@
+"""Bulk import of the canonical response table (CSV or XLSX) for phone, paper and other channels.
+
+Validation is vectorised per column, so a million rows cost seconds, and every bad cell is reported with its
+line and column. The caller chooses all-or-nothing (default) or storing the valid respondents only. Rows are then
+written in bulk: one executemany transaction on SQLite, binary COPY on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from analytics.data import ResponseData
+from analytics.data import _value_map as value_map
+from service.errors import AppError
+from service.store.raw import RawConn
+from service.surveys.service import SurveyRef
+from survey_defs.schema import MISSING_CODE, SurveyDefinition
+
+META = ("respondent", "brand", "wave", "channel", "started_at", "submitted_at", "weight")
+CHANNELS = frozenset({"web", "api", "phone", "paper", "import"})
+
+
+class ImportRejected(AppError):
+    """Problems were found and nothing was stored (all-or-nothing mode)."""
+
+    status_code = 422
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s); nothing was stored")
+        self.problems = problems
+
+
+@dataclass
+class ImportReport:
+    stored: int
+    skipped: int
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """All cells as strings; pyarrow's multi-threaded reader when available (3-5x faster on big files)."""
+    try:
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency; the pure-pandas reader is the fallback
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig")
+    import pyarrow as pa
+
+    with path.open("rb") as f:
+        header = f.readline().decode("utf-8-sig").rstrip("\r\n")
+    import csv as _csv
+
+    names = next(_csv.reader([header]))
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names}, strings_can_be_null=False,
+                                             quoted_strings_can_be_null=False),
+    )
+    # Dictionary-encode low-cardinality columns (answers, brand, wave, channel): pandas then gets categoricals whose
+    # codes are already computed, so parsing looks each distinct value up once.
+    cols = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        enc = col.dictionary_encode()
+        distinct = len(enc.chunk(0).dictionary) if enc.num_chunks else 0
+        cols[name] = (enc if distinct * 4 < max(len(col), 1) else col).to_pandas()
+    return pd.DataFrame(cols)
+
+
+def read_table(path: Path) -> tuple[pd.DataFrame, int]:
+    """The file as strings; returns (frame, line offset) so data row r is reported as line r + offset."""
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            df = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=0)
+        else:
+            df = _read_csv(path)
+    except Exception as e:  # every reader error becomes one message naming the file
+        raise ValueError(f"cannot read {path.name} as a response table: {e}") from e
+    df.columns = [str(c).strip() for c in df.columns]
+    return df, 1
+
+
+def scan(definition: SurveyDefinition, df: pd.DataFrame, offset: int = 1) -> tuple[np.ndarray, list[str]]:
+    """Every bad cell as 'line L, column C: message', and a per-row mask of rows with a problem."""
+    problems: list[str] = []
+    bad_rows = np.zeros(len(df), dtype=bool)
+
+    def flag(mask: np.ndarray, column: str, describe: Callable[[str], str]) -> None:
+        idx = np.flatnonzero(mask)
+        bad_rows[idx] = True
+        values = df[column].to_numpy(dtype=object) if column in df.columns else None
+        for r in idx[:1000]:
+            v = "" if values is None else values[r]
+            problems.append(f"line {r + 1 + offset}, column {column!r}: {describe(v)}")
+        if len(idx) > 1000:
+            problems.append(f"column {column!r}: {len(idx) - 1000} more bad cells")
+
+    if "respondent" not in df.columns:
+        return np.ones(len(df), dtype=bool), ["the file has no 'respondent' column (see README: CSV layout)"]
+    known = set(META) | {it.id for it in definition.items}
+    unknown_cols = [c for c in df.columns if c not in known]
+    if unknown_cols:
+        problems.append(f"line {offset}: unknown columns {unknown_cols}")
+        bad_rows[:] = True
+    missing_cols = [c for c in definition.respondent_item_ids + definition.brand_item_ids if c not in df.columns]
+    if missing_cols:
+        problems.append(f"line {offset}: missing item columns {missing_cols}")
+        bad_rows[:] = True
+        return bad_rows, problems
+    flag(df["respondent"].str.strip().to_numpy() == "", "respondent", lambda v: "empty respondent key")
+    if "brand" in df.columns:
+        ok = {b.id for b in definition.brands} | {""}
+        flag(~df["brand"].str.strip().isin(ok).to_numpy(), "brand",
+             lambda v: f"unknown brand {v!r}; brands are {definition.brand_ids}")
+    if "wave" in df.columns and definition.waves:
+        ok = set(definition.wave_ids()) | {""}
+        flag(~df["wave"].str.strip().isin(ok).to_numpy(), "wave",
+             lambda v: f"unknown wave {v!r}; waves are {definition.wave_ids()}")
+    if "channel" in df.columns:
+        flag(~df["channel"].str.strip().isin(CHANNELS | {""}).to_numpy(), "channel",
+             lambda v: f"unknown channel {v!r}; channels are {sorted(CHANNELS)}")
+    for col in ("started_at", "submitted_at"):
+        if col in df.columns:
+            s = df[col].str.strip()
+            t = pd.to_datetime(s.where(s != ""), utc=True, errors="coerce", format="ISO8601")
+            flag((t.isna() & (s != "")).to_numpy(), col, lambda v: f"not an ISO 8601 time: {v!r}")
+    for iid in definition.respondent_item_ids + definition.brand_item_ids:
+        it = definition.item(iid)
+        vm = value_map(definition, iid)
+        # Few distinct spellings per column: look each up once, then map back (fast at 10^6 rows).
+        inv, uniq = pd.factorize(df[iid], use_na_sentinel=False)
+        codes_u = np.array([vm.get(str(u).strip(), vm.get(str(u).strip().lower(), -999)) for u in uniq],
+                           dtype=np.int32)
+        codes = codes_u[inv]
+        flag(codes == -999, iid, lambda v, it=it: _bad_value(definition, it.id, v))
+        if it.required:
+            flag(codes == MISSING_CODE, iid, lambda v: "this item is required")
+    return bad_rows, problems
+
+
+def _unknown_columns(d: SurveyDefinition, df: pd.DataFrame) -> list[str]:
+    known = set(META) | {it.id for it in d.items}
+    return [c for c in df.columns if c not in known]
+
+
+def _missing_required(d: SurveyDefinition, data: ResponseData) -> bool:
+    """Any required answer missing: respondent items always, brand items for every brand a respondent rated."""
+    req_r = [j for j, i in enumerate(d.respondent_item_ids) if d.item(i).required]
+    if req_r and (data.resp[:, req_r] == MISSING_CODE).any():
+        return True
+    req_b = [j for j, i in enumerate(d.brand_item_ids) if d.item(i).required]
+    if req_b:
+        rated = (data.brand != MISSING_CODE).any(axis=2)
+        if ((data.brand[:, :, req_b] == MISSING_CODE).any(axis=2) & rated).any():
+            return True
+    return any(d.item(t).required and not all(data.texts.get(t) or [None]) for t in d.text_item_ids)
+
+
+def _bad_value(d: SurveyDefinition, item_id: str, v: str) -> str:
+    it = d.item(item_id)
+    if it.type in ("likert", "nps"):
+        sc = d.scale_of(item_id)
+        na = " or NA" if it.allow_na else ""
+        return f"{v!r} is not a value from {sc.min} to {sc.max}{na} (or a label of the scale)"
+    if it.type == "choice":
+        return f"{v!r} is not one of the options {[o.code for o in it.options or []]}"
+    if it.type == "yes_no":
+        return f"{v!r} is not yes/no (1/0)"
+    return f"{v!r} is not valid"
+
+
+def to_rows(ref: SurveyRef, data: ResponseData, channel: str, now: float) -> list[tuple[Any, ...]]:
+    """One insert tuple per respondent, built column by column (no per-row Python work beyond zip)."""
+    import itertools
+    import json
+
+    n = data.n
+    resp = np.ascontiguousarray(data.resp, dtype="<i2")
+    brand = np.ascontiguousarray(data.brand, dtype="<i2").reshape(n, -1)
+    rw, bw = resp.shape[1] * 2, brand.shape[1] * 2
+    rbuf, bbuf = resp.tobytes(), brand.tobytes()
+    answers = [rbuf[i:i + rw] for i in range(0, n * rw, rw)] if rw else [b""] * n
+    brands = [bbuf[i:i + bw] for i in range(0, n * bw, bw)] if bw else [b""] * n
+    texts: list[str | None] = [None] * n
+    cols = [(tid, data.texts[tid]) for tid in ref.definition.text_item_ids if tid in data.texts]
+    for i in {i for _, col in cols for i, v in enumerate(col) if v}:
+        texts[i] = json.dumps({tid: col[i] for tid, col in cols if col[i]}, ensure_ascii=False)
+    started = np.where(np.isnan(data.started_at), None, data.started_at).tolist()
+    submitted = np.where(np.isnan(data.submitted_at), now, data.submitted_at).tolist()
+    ch = np.where(np.isin(data.channel, [None, "import"]), channel, data.channel).tolist()
+    rep = itertools.repeat
+    keys = [str(x) for x in data.respondent_id]
+    # repeat() is endless, so strict zipping is checked on the finite columns only.
+    assert len(ch) == len(keys) == len(answers) == len(brands) == len(texts) == n
+    return list(zip(rep(ref.id, n), rep(ref.version_id, n), ch, data.wave.tolist(), keys, started, submitted,
+                    rep(now, n), answers, brands, texts, strict=False))
+
+
+COLS = ("survey_id", "version_id", "channel", "wave", "respondent_key", "started_at", "submitted_at",
+        "received_at", "answers", "brand_answers", "texts")
+
+
+PG_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+_I4 = struct.Struct(">ii")
+_F8 = struct.Struct(">id")
+_LEN = struct.Struct(">i")
+_NULL = _LEN.pack(-1)
+_NFIELDS = struct.pack(">h", len(COLS))
+
+
+def _pg_text(v: str | None) -> bytes:
+    if v is None:
+        return _NULL
+    b = v.encode()
+    return _LEN.pack(len(b)) + b
+
+
+def _pg_binary_row(r: tuple[Any, ...]) -> bytes:
+    """One tuple of PostgreSQL's binary COPY format, in COLS order (int4, int4, 3 x text, 3 x float8, 2 x bytea,
+    text); struct packing is several times cheaper than psycopg's per-value adaptation."""
+    sid, vid, ch, wave, key, started, submitted, received, ans, bans, texts = r
+    return b"".join((
+        _NFIELDS, _I4.pack(4, sid), _I4.pack(4, vid), _pg_text(ch), _pg_text(wave), _pg_text(key),
+        _NULL if started is None else _F8.pack(8, started), _F8.pack(8, submitted), _F8.pack(8, received),
+        _LEN.pack(len(ans)), ans, _LEN.pack(len(bans)), bans, _pg_text(texts),
+    ))
+
+
+def bulk_insert(engine: Engine, rows: list[tuple[Any, ...]], progress: Callable[[int], None] | None = None) -> None:
+    """All rows in one transaction: nothing is stored if anything fails."""
+    conn = RawConn(engine)
+    chunk = 50_000
+    try:
+        with conn.transaction():
+            if conn.sqlite:
+                q = f"INSERT INTO response ({', '.join(COLS)}) VALUES ({', '.join('?' * len(COLS))})"
+                for k in range(0, len(rows), chunk):
+                    conn.dbapi.executemany(q, rows[k:k + chunk])
+                    if progress:
+                        progress(min(chunk, len(rows) - k))
+            else:
+                cur = conn.dbapi.cursor()
+                with cur.copy(f"COPY response ({', '.join(COLS)}) FROM STDIN (FORMAT BINARY)") as cp:
+                    cp.write(PG_COPY_HEADER)
+                    for k in range(0, len(rows), chunk):
+                        part = rows[k:k + chunk]
+                        cp.write(b"".join(map(_pg_binary_row, part)))
+                        if progress:
+                            progress(len(part))
+                    cp.write(b"\xff\xff")
+    finally:
+        conn.close()
+
+
+def import_frame(
+    engine: Engine,
+    ref: SurveyRef,
+    df: pd.DataFrame,
+    *,
+    all_or_nothing: bool = True,
+    channel: str = "import",
+    offset: int = 1,
+    progress: bool = False,
+) -> ImportReport:
+    t0 = time.perf_counter()
+    d = ref.definition
+    if ref.status != "open":
+        raise AppError("this survey is closed", status_code=410)
+    if channel not in CHANNELS:
+        raise AppError(f"unknown channel {channel!r}", status_code=422, loc=["channel"])
+    # Fast path: a clean file is parsed once. Only when something is wrong does the full scan run, to report
+    # every bad cell with its line and column.
+    data: ResponseData | None = None
+    if not _unknown_columns(d, df):
+        try:
+            data = ResponseData.from_frame(d, df)
+        except ValueError:
+            data = None
+    skipped = 0
+    problems: list[str] = []
+    if data is None or _missing_required(d, data):
+        bad, problems = scan(d, df, offset)
+        if not problems and data is None:
+            data = ResponseData.from_frame(d, df)  # raises the parser's own message below
+    if problems:
+        if all_or_nothing:
+            raise ImportRejected(problems)
+        # Drop every row of a respondent with any bad row.
+        bad_keys = set(df.loc[bad, "respondent"]) if "respondent" in df.columns else set()
+        keep = ~df["respondent"].isin(bad_keys).to_numpy() & ~bad
+        skipped = int(pd.Series(df.loc[~keep, "respondent"]).nunique())
+        df = df.loc[keep]
+        try:
+            data = ResponseData.from_frame(d, df)
+        except ValueError as e:
+            raise ImportRejected([str(e)]) from e
+    assert data is not None
+    rows = to_rows(ref, data, channel, time.time())
+    if progress and rows:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("storing", total=len(rows))
+            bulk_insert(engine, rows, lambda k: bar.advance(task, k))
+    else:
+        bulk_insert(engine, rows)
+    return ImportReport(len(rows), skipped, problems, time.perf_counter() - t0)
+
+
+def import_file(engine: Engine, ref: SurveyRef, path: Path, **kw: Any) -> ImportReport:
+    df, offset = read_table(path)
+    return import_frame(engine, ref, df, offset=offset, **kw)

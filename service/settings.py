@@ -1,0 +1,41 @@
+"""Service configuration, read once from ``CSI_*`` environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told; the defaults run a development instance on SQLite."""
+
+    model_config = SettingsConfigDict(env_prefix="CSI_", extra="ignore")
+
+    database_url: str = "sqlite:///./csi.db"
+    environment: Literal["development", "test", "production"] = "development"
+    secret_key: str = DEFAULT_SECRET
+    max_body_bytes: int = 1_000_000
+    max_json_depth: int = 32
+    batch_max: int = 512
+    #: Requests per minute and client address on the public routes (``/s/...``, submit, definition), per worker
+    #: process; 0 turns the limiter off. See service/api/ratelimit.py.
+    public_rate_limit_per_minute: int = 600
+    #: Memory one analysis or report may take; a survey whose estimate (count(*) x bytes per response, see
+    #: service/analysis.py) exceeds it is refused with 413 before anything is loaded. 4 GiB admits the design
+    #: point, 10^6 responses of a utility_csi-sized survey (estimate 2.8 GiB, measured peak 2.4 GiB,
+    #: bench/soak.py); size it to the machine (each worker may run one analysis or report at a time).
+    max_analysis_bytes: int = 4 << 30
+
+    def check_production(self) -> None:
+        """Refuse to run production with the published default secret."""
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise RuntimeError("CSI_SECRET_KEY must be set to a private value in production")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

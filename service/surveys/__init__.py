@@ -1,0 +1,1 @@
+"""Publishing, closing and listing surveys and their immutable versions."""
