@@ -1,0 +1,196 @@
+"""Access control: every non-public route needs a key, respondents never see each other's data, tokens and resume
+codes cannot be guessed or enumerated (rate limit per client), and the analysis memory bound refuses in advance.
+
+Staff routes answering 401/403 route by route: tests/service/test_staff_auth.py. Production refusing the default
+secret: tests/service/test_cli.py::test_production_refuses_default_secret (kept).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from service.api.ratelimit import RateLimit, is_public
+from service.app import create_app
+from service.settings import Settings
+from tests.service.payloads import good_submission
+from tests.service.web.respondent import Respondent, full_answers
+
+SLUG = "utility_csi"
+SUBMIT = f"/api/v1/surveys/{SLUG}/responses"
+PUBLIC = {("GET", "/healthz"), ("GET", "/api/v1/surveys/{slug}/definition"),
+          ("POST", "/api/v1/surveys/{slug}/responses")}
+
+
+def _needs_role(route: APIRoute) -> bool:
+    stack = list(route.dependant.dependencies)
+    while stack:
+        d = stack.pop()
+        if getattr(d.call, "__name__", "").startswith("require_"):
+            return True
+        stack.extend(d.dependencies)
+    return False
+
+
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    """Every APIRoute, also inside included routers (FastAPI wraps those in an object of its own)."""
+    out: list[APIRoute] = []
+    for r in routes:
+        if isinstance(r, APIRoute):
+            out.append(r)
+        elif hasattr(r, "original_router"):
+            out.extend(_api_routes(r.original_router.routes))
+    return out
+
+
+def test_every_api_route_is_public_by_design_or_guarded(client: TestClient) -> None:
+    """A new route added without a role fails here unless it is deliberately on the public list."""
+    seen = set()
+    for r in _api_routes(client.app.routes):  # type: ignore[attr-defined]
+        if not r.include_in_schema:
+            continue
+        for m in r.methods:
+            seen.add((m, r.path))
+            if (m, r.path) not in PUBLIC:
+                assert _needs_role(r), f"{m} {r.path} is reachable without a staff key"
+    assert seen >= PUBLIC
+    assert {(m, p) for m, p in seen if is_public(m, p.replace("{slug}", "s"))} == PUBLIC - {("GET", "/healthz")}
+
+
+def test_submit_returns_nothing_but_its_own_receipt(client: TestClient, utility: str) -> None:
+    r = client.post(SUBMIT, json=good_submission(), headers={"Idempotency-Key": "a"})
+    assert r.status_code == 201 and set(r.json()) == {"id", "survey", "version", "replayed"}
+    replay = client.post(SUBMIT, json=good_submission(), headers={"Idempotency-Key": "a"})
+    assert set(replay.json()) == {"id", "survey", "version", "replayed"}
+    d = client.get(f"/api/v1/surveys/{SLUG}/definition").json()
+    assert set(d) == {"slug", "version", "status", "definition"}  # the questionnaire only, no answers or counts
+    # Nothing public lists responses: every read of answers is a staff route.
+    assert client.get(f"/api/v1/surveys/{SLUG}/export").status_code == 401
+    assert client.get(f"{SUBMIT}").status_code == 405
+
+
+def test_pages_never_show_another_drafts_answers(client: TestClient, utility: str) -> None:
+    secret = "my-private-comment-7f3a"
+    a = Respondent(client)
+    a.open(f"/s/{SLUG}?lang=en")
+    answers = {**full_answers(comment=secret), "a:q_region": "rural"}
+    for _ in range(5):  # to the last page, where the comment is
+        a.post("next", answers)
+    a.post("prev", answers)
+    resume = re.search(r"/s/utility_csi\?r=([A-Za-z0-9_-]+)", a.html)
+    assert resume is not None
+    own = client.get(resume.group(0) + "&page=6")
+    assert secret in own.text  # the owner gets their draft back
+    b = TestClient(client.app)  # another browser: no cookies, no resume code
+    fresh = b.get(f"/s/{SLUG}?lang=en")
+    assert secret not in fresh.text and 'value="rural" checked' not in fresh.text
+    assert re.search(r'name="draft" value="([^"]+)"', fresh.text).group(1) != resume.group(1)  # type: ignore[union-attr]
+    for guess in (resume.group(1)[:-1] + ("A" if resume.group(1)[-1] != "A" else "B"), "a" * 32, "0" * 43):
+        r = b.get(f"/s/{SLUG}?r={guess}&page=6")
+        assert r.status_code == 404 and secret not in r.text
+
+
+def test_tokens_and_resume_codes_are_unguessable(client: TestClient, utility: str, admin: dict[str, str]) -> None:
+    """192 random bits each (secrets.token_urlsafe(24)), all distinct; only hashes of tokens are stored."""
+    r = client.post(f"/api/v1/surveys/{SLUG}/invitations", json={"count": 200}, headers=admin)
+    tokens = [i["token"] for i in r.json()["invitations"]]
+    assert len(set(tokens)) == 200 and all(re.fullmatch(r"[A-Za-z0-9_-]{32}", t) for t in tokens)
+    drafts = {re.search(r'name="draft" value="([^"]+)"', client.get(f"/s/{SLUG}").text).group(1)  # type: ignore[union-attr]
+              for _ in range(50)}
+    assert len(drafts) == 50 and all(len(d) == 32 for d in drafts)
+    # Bits of entropy per character position are spread (no counter, no timestamp prefix).
+    assert len({t[:4] for t in tokens}) > 190
+
+
+# --------------------------------------------------------------------------------------------------- rate limit
+def test_token_bucket_unit() -> None:
+    now = [0.0]
+    rl = RateLimit(None, per_minute=60, max_clients=3, clock=lambda: now[0])
+    assert all(rl.take("a") == 0 for _ in range(60))
+    wait = rl.take("a")
+    assert 0 < wait <= 1.0  # one token per second
+    assert rl.take("b") == 0  # other clients are not affected
+    now[0] += 1.0
+    assert rl.take("a") == 0 and rl.take("a") > 0
+    for who in ("c", "d", "e"):
+        rl.take(who)
+    assert len(rl.buckets) <= 3  # bounded memory under many addresses
+    assert RateLimit(None, per_minute=0).capacity == 0  # 0 = off
+
+
+def test_public_routes_are_rate_limited_per_client(engine: Engine, store_url: str, utility: str,
+                                                   admin: dict[str, str]) -> None:
+    app = create_app(Settings(database_url=store_url, environment="test", public_rate_limit_per_minute=5), engine)
+
+    async def run() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        t1 = httpx.ASGITransport(app=app, client=("10.0.0.1", 1234))
+        t2 = httpx.ASGITransport(app=app, client=("10.0.0.2", 1234))
+        async with httpx.AsyncClient(transport=t1, base_url="http://t") as c1, \
+                httpx.AsyncClient(transport=t2, base_url="http://t") as c2:
+            st = [(await c1.get(f"/s/{SLUG}?t=guess{k}")).status_code for k in range(5)]
+            out["pages"] = st
+            limited = await c1.post(SUBMIT, json={})
+            out["limited"] = (limited.status_code, limited.headers.get("retry-after"), limited.text)
+            out["page_limited"] = (await c1.get(f"/s/{SLUG}")).status_code
+            out["definition_limited"] = (await c1.get(f"/api/v1/surveys/{SLUG}/definition")).status_code
+            out["other_client"] = (await c2.get(f"/api/v1/surveys/{SLUG}/definition")).status_code
+            out["staff"] = [(await c1.get("/api/v1/surveys", headers=admin)).status_code for _ in range(10)]
+            out["health"] = (await c1.get("/healthz")).status_code
+        return out
+
+    out = asyncio.run(run())
+    assert out["pages"] == [404] * 5  # guessing tokens: each try costs a token of the bucket
+    status, retry_after, body = out["limited"]
+    assert status == 429 and retry_after is not None and int(retry_after) >= 1 and "too many requests" in body
+    assert out["page_limited"] == 429 and out["definition_limited"] == 429
+    assert out["other_client"] == 200
+    assert out["staff"] == [200] * 10 and out["health"] == 200  # staff and ops routes are not limited
+    with engine.connect() as c:
+        assert int(c.execute(text("SELECT count(*) FROM response")).scalar_one()) == 0
+
+
+# ------------------------------------------------------------------------------------------------ memory bound
+def test_analysis_over_the_memory_bound_is_refused_before_loading(engine: Engine, store_url: str, utility: str,
+                                                                  analyst: dict[str, str]) -> None:
+    from service.analysis import estimate_analysis_bytes
+
+    tight = Settings(database_url=store_url, environment="test", max_analysis_bytes=estimate_analysis_bytes(3, 53))
+    with TestClient(create_app(tight, engine)) as c:
+        for k in range(3):
+            assert c.post(SUBMIT, json=good_submission(respondent=f"r{k}")).status_code == 201
+        assert c.get(f"/api/v1/surveys/{SLUG}/analytics", headers=analyst).status_code == 200
+        assert c.post(SUBMIT, json=good_submission(respondent="r3")).status_code == 201
+        r = c.get(f"/api/v1/surveys/{SLUG}/analytics", headers=analyst)
+        assert r.status_code == 413, r.text
+        msg = r.json()["detail"][0]["msg"]
+        assert "4 responses" in msg and "CSI_MAX_ANALYSIS_BYTES" in msg
+    # The CLI refuses the same way, with the message and exit status 1.
+    env = {**os.environ, "CSI_DATABASE_URL": store_url, "CSI_MAX_ANALYSIS_BYTES": "1000"}
+    out = subprocess.run([sys.executable, "-m", "service.cli", "analyze", SLUG], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 1 and "CSI_MAX_ANALYSIS_BYTES" in out.stderr + out.stdout
+
+
+def test_report_shares_the_bound(engine: Engine, utility: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from service.analysis import AnalysisTooLarge, load_data
+    from service.settings import get_settings
+    from service.surveys.service import load_ref
+
+    monkeypatch.setenv("CSI_MAX_ANALYSIS_BYTES", "1000")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(AnalysisTooLarge, match="CSI_MAX_ANALYSIS_BYTES"):
+            load_data(engine, load_ref(engine, SLUG))  # what service.reporting.build_report calls first
+    finally:
+        get_settings.cache_clear()
