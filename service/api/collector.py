@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from service.api.deps import AppState, State
 from service.errors import AppError
 from service.responses.schemas import SubmissionIn, SubmissionOut
-from service.responses.service import prepare, raise_for_outcome
+from service.responses.service import prepare, prior_outcome, raise_for_outcome
 
 router = APIRouter(prefix="/api/v1/surveys", tags=["collector"])
 
@@ -72,13 +72,22 @@ async def submit_response(request: Request) -> JSONResponse:
     ref = state.surveys.get(slug)
     if payload.channel == "import":
         payload = payload.model_copy(update={"channel": "api"})
-    if payload.token is not None or ref.require_token:
-        item = await run_in_threadpool(
-            prepare, state.engine, ref, payload, idempotency_key=idempotency_key, raw_body=raw
-        )
+    try:
+        if payload.token is not None or ref.require_token:
+            item = await run_in_threadpool(
+                prepare, state.engine, ref, payload, idempotency_key=idempotency_key, raw_body=raw
+            )
+        else:
+            item = prepare(state.engine, ref, payload, idempotency_key=idempotency_key, raw_body=raw)
+    except AppError:
+        # A retry whose original was stored gets the original, even if the request would now be refused.
+        prior = None if idempotency_key is None else await run_in_threadpool(
+            prior_outcome, state.engine, ref, payload, idempotency_key, raw)
+        if prior is None:
+            raise
+        outcome = prior
     else:
-        item = prepare(state.engine, ref, payload, idempotency_key=idempotency_key, raw_body=raw)
-    outcome = await state.writer.write(item)
+        outcome = await state.writer.write(item)
     raise_for_outcome(outcome)
     assert outcome.response_id is not None
     replayed = outcome.status == "replayed"

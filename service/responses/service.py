@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from service.errors import AppError, Conflict, Gone, Invalid
 from service.responses.codec import codebook_for
 from service.responses.schemas import BatchIn, SubmissionIn
-from service.responses.writer import NewResponse, Outcome, write_batch
+from service.responses.writer import NewResponse, Outcome, existing_outcome, write_batch
 from service.store.raw import RawConn
 from service.store.tables import Invitation
 from service.surveys.service import SurveyRef
@@ -119,7 +119,23 @@ def prepare(
         token_hash=invitation.token_hash if invitation else None,
         idempotency_key=idempotency_key,
         request_hash=request_hash(ref.slug, payload, raw_body) if idempotency_key else None,
+        weight=getattr(payload, "weight", None),  # only staff batch items carry one
     )
+
+
+def prior_outcome(engine: Engine, ref: SurveyRef, payload: SubmissionIn, idempotency_key: str,
+                  raw_body: bytes | None = None) -> Outcome | None:
+    """The stored outcome of an earlier request with this Idempotency-Key, looked up when ``prepare`` refused.
+
+    A retry must get the original response even when the request would now be refused: its token is used (by
+    the original itself), the survey has been closed since, or a new version no longer accepts the answers. The
+    lookup runs only on that refusal path, so the hot path pays nothing for it.
+    """
+    conn = RawConn(engine)
+    try:
+        return existing_outcome(conn, ref.id, idempotency_key, request_hash(ref.slug, payload, raw_body))
+    finally:
+        conn.close()
 
 
 def raise_for_outcome(o: Outcome) -> None:
@@ -139,15 +155,21 @@ def submit_batch(engine: Engine, ref: SurveyRef, batch: BatchIn) -> dict[str, An
     """Validate every item; store all valid ones in one transaction, or none if ``all_or_nothing``."""
     prepared: list[NewResponse | None] = []
     errors: list[dict[str, Any]] = []
+    replays: dict[int, Outcome] = {}
     for i, item in enumerate(batch.responses):
         try:
             prepared.append(prepare(engine, ref, item, idempotency_key=item.idempotency_key))
-        except Invalid as e:
-            prepared.append(None)
-            errors.extend({"loc": ["responses", i, *loc[1:]], "msg": m, "type": "invalid"} for loc, m in e.errors)
         except AppError as e:
-            prepared.append(None)
-            errors.append({"loc": ["responses", i, *(e.loc or [])], "msg": e.message, "type": type(e).__name__})
+            prior = prior_outcome(engine, ref, item, item.idempotency_key) if item.idempotency_key else None
+            if prior is None:
+                _batch_error(errors, i, e)
+                prepared.append(None)
+            elif prior.status == "replayed":
+                replays[i] = prior
+                prepared.append(None)
+            else:
+                errors.append({"loc": ["responses", i], "msg": prior.message, "type": prior.status})
+                prepared.append(None)
     if errors and batch.all_or_nothing:
         raise _BatchInvalid(errors)
     good = [p for p in prepared if p is not None]
@@ -160,7 +182,7 @@ def submit_batch(engine: Engine, ref: SurveyRef, batch: BatchIn) -> dict[str, An
     ids: list[int | None] = []
     for i, p in enumerate(prepared):
         if p is None:
-            ids.append(None)
+            ids.append(replays[i].response_id if i in replays else None)
             continue
         o = next(outcomes)
         if o.status in ("created", "replayed"):
@@ -170,6 +192,14 @@ def submit_batch(engine: Engine, ref: SurveyRef, batch: BatchIn) -> dict[str, An
             errors.append({"loc": ["responses", i], "msg": o.message, "type": o.status})
     stored = sum(1 for x in ids if x is not None)
     return {"stored": stored, "rejected": len(ids) - stored, "ids": ids, "errors": errors}
+
+
+def _batch_error(errors: list[dict[str, Any]], i: int, e: AppError) -> None:
+    """A refused batch item's errors, located under ``responses[i]``."""
+    if isinstance(e, Invalid):
+        errors.extend({"loc": ["responses", i, *loc[1:]], "msg": m, "type": "invalid"} for loc, m in e.errors)
+    else:
+        errors.append({"loc": ["responses", i, *(e.loc or [])], "msg": e.message, "type": type(e).__name__})
 
 
 class _BatchInvalid(AppError):

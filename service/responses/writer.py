@@ -29,9 +29,9 @@ Status = Literal["created", "replayed", "key_conflict", "token_used", "closed", 
 
 INSERT_SQL = (
     "INSERT INTO response (survey_id, version_id, channel, wave, respondent_key, started_at, submitted_at,"
-    " received_at, token_hash, idempotency_key, request_hash, answers, brand_answers, texts)"
+    " received_at, token_hash, idempotency_key, request_hash, answers, brand_answers, texts, weight)"
     " VALUES (:survey_id, :version_id, :channel, :wave, :respondent_key, :started_at, :submitted_at,"
-    " :received_at, :token_hash, :idempotency_key, :request_hash, :answers, :brand_answers, :texts)"
+    " :received_at, :token_hash, :idempotency_key, :request_hash, :answers, :brand_answers, :texts, :weight)"
 )
 
 
@@ -52,6 +52,7 @@ class NewResponse:
     token_hash: str | None = None
     idempotency_key: str | None = None
     request_hash: str | None = None
+    weight: float | None = None
 
     def params(self, received_at: float) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -137,13 +138,19 @@ def _insert_all(conn: RawConn, items: list[NewResponse], now: float) -> list[int
 
 
 def _existing(conn: RawConn, it: NewResponse) -> Outcome | None:
+    assert it.idempotency_key is not None
+    return existing_outcome(conn, it.survey_id, it.idempotency_key, it.request_hash)
+
+
+def existing_outcome(conn: RawConn, survey_id: int, key: str, request_hash: str | None) -> Outcome | None:
+    """What a retry with this Idempotency-Key gets: the original response, a key conflict, or None (new key)."""
     row = conn.execute(
         "SELECT id, request_hash, version_id FROM response WHERE survey_id = :s AND idempotency_key = :k",
-        {"s": it.survey_id, "k": it.idempotency_key},
+        {"s": survey_id, "k": key},
     ).fetchone()
     if row is None:
         return None
-    if row[1] != it.request_hash:
+    if row[1] != request_hash:
         return Outcome(
             "key_conflict", int(row[0]), message="Idempotency-Key was already used with a different request body"
         )
