@@ -19,6 +19,7 @@ from service.store.raw import RawConn
 from service.surveys.service import SurveyRef, versions
 
 META = ["respondent", "brand", "wave", "channel", "started_at", "submitted_at"]
+WEIGHT = "weight"
 
 
 def _iso(t: float | None) -> str:
@@ -40,7 +41,7 @@ def iter_responses(engine: Engine, ref: SurveyRef, chunk: int = 5000) -> Iterato
     try:
         cur = conn.execute(
             "SELECT id, version_id, respondent_key, wave, channel, started_at, submitted_at, answers,"
-            " brand_answers, texts FROM response WHERE survey_id = :s ORDER BY id",
+            " brand_answers, texts, weight FROM response WHERE survey_id = :s ORDER BY id",
             {"s": ref.id},
         )
         while rows := cur.fetchmany(chunk):
@@ -53,7 +54,7 @@ def iter_records(engine: Engine, ref: SurveyRef, labels: str | None = None) -> I
     """One JSON-ready record per response, in the submission shape (answers + brands)."""
     vers = versions(engine, ref.id)
     books = {vid: codebook_for(vid, v.definition_json) for vid, v in vers.items()}
-    for rid, vid, key, wave, channel, started, submitted, ans, bans, texts in iter_responses(engine, ref):
+    for rid, vid, key, wave, channel, started, submitted, ans, bans, texts, weight in iter_responses(engine, ref):
         answers, brands = books[vid].decode(bytes(ans), bytes(bans), texts, labels)
         yield {
             "id": rid,
@@ -65,6 +66,7 @@ def iter_records(engine: Engine, ref: SurveyRef, labels: str | None = None) -> I
             "submitted_at": _iso(submitted),
             "answers": answers,
             "brands": brands,
+            "weight": weight,
         }
 
 
@@ -73,13 +75,16 @@ def iter_table(engine: Engine, ref: SurveyRef, labels: str | None = None) -> tup
     vers = versions(engine, ref.id)
     books = {vid: codebook_for(vid, v.definition_json) for vid, v in vers.items()}
     cols = columns(ref, books)
-    header = META + cols
+    weighted = has_weights(engine, ref)
+    header = META + ([WEIGHT] if weighted else []) + cols
     own = ref.definition.own_brand.id
 
     def rows() -> Iterator[list[Any]]:
         for rec in iter_records(engine, ref, labels):
             base = [rec["respondent"], "", rec["wave"] or "", rec["channel"], rec["started_at"] or "",
                     rec["submitted_at"]]
+            if weighted:
+                base.append(1.0 if rec["weight"] is None else rec["weight"])
             brands = rec["brands"] or {own: {}}
             for b, bans in brands.items():
                 vals = {**rec["answers"], **bans}
@@ -89,6 +94,16 @@ def iter_table(engine: Engine, ref: SurveyRef, labels: str | None = None) -> tup
                 yield row
 
     return header, rows()
+
+
+def has_weights(engine: Engine, ref: SurveyRef) -> bool:
+    """Whether any stored response carries a survey weight (then the table gets a ``weight`` column)."""
+    conn = RawConn(engine)
+    try:
+        q = "SELECT 1 FROM response WHERE survey_id = :s AND weight IS NOT NULL LIMIT 1"
+        return conn.execute(q, {"s": ref.id}).fetchone() is not None
+    finally:
+        conn.close()
 
 
 def _cell(v: Any) -> Any:

@@ -128,6 +128,11 @@ def scan(definition: SurveyDefinition, df: pd.DataFrame, offset: int = 1) -> tup
     if "channel" in df.columns:
         flag(~df["channel"].str.strip().isin(CHANNELS | {""}).to_numpy(), "channel",
              lambda v: f"unknown channel {v!r}; channels are {sorted(CHANNELS)}")
+    if "weight" in df.columns:
+        s = df["weight"].astype(str).str.strip()
+        wv = pd.to_numeric(s.where(s != ""), errors="coerce").to_numpy(dtype=np.float64)
+        flag(~np.isfinite(wv) | (wv < 0), "weight",
+             lambda v: f"{v!r} is not a non-negative number (a survey weight)")
     for col in ("started_at", "submitted_at"):
         if col in df.columns:
             s = df[col].str.strip()
@@ -197,16 +202,17 @@ def to_rows(ref: SurveyRef, data: ResponseData, channel: str, now: float) -> lis
     started = np.where(np.isnan(data.started_at), None, data.started_at).tolist()
     submitted = np.where(np.isnan(data.submitted_at), now, data.submitted_at).tolist()
     ch = np.where(np.isin(data.channel, [None, "import"]), channel, data.channel).tolist()
+    weight = [None] * n if data.weight is None else data.weight.tolist()
     rep = itertools.repeat
     keys = [str(x) for x in data.respondent_id]
     # repeat() is endless, so strict zipping is checked on the finite columns only.
-    assert len(ch) == len(keys) == len(answers) == len(brands) == len(texts) == n
+    assert len(ch) == len(keys) == len(answers) == len(brands) == len(texts) == len(weight) == n
     return list(zip(rep(ref.id, n), rep(ref.version_id, n), ch, data.wave.tolist(), keys, started, submitted,
-                    rep(now, n), answers, brands, texts, strict=False))
+                    rep(now, n), answers, brands, texts, weight, strict=False))
 
 
 COLS = ("survey_id", "version_id", "channel", "wave", "respondent_key", "started_at", "submitted_at",
-        "received_at", "answers", "brand_answers", "texts")
+        "received_at", "answers", "brand_answers", "texts", "weight")
 
 
 PG_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
@@ -226,12 +232,13 @@ def _pg_text(v: str | None) -> bytes:
 
 def _pg_binary_row(r: tuple[Any, ...]) -> bytes:
     """One tuple of PostgreSQL's binary COPY format, in COLS order (int4, int4, 3 x text, 3 x float8, 2 x bytea,
-    text); struct packing is several times cheaper than psycopg's per-value adaptation."""
-    sid, vid, ch, wave, key, started, submitted, received, ans, bans, texts = r
+    text, float8); struct packing is several times cheaper than psycopg's per-value adaptation."""
+    sid, vid, ch, wave, key, started, submitted, received, ans, bans, texts, weight = r
     return b"".join((
         _NFIELDS, _I4.pack(4, sid), _I4.pack(4, vid), _pg_text(ch), _pg_text(wave), _pg_text(key),
         _NULL if started is None else _F8.pack(8, started), _F8.pack(8, submitted), _F8.pack(8, received),
         _LEN.pack(len(ans)), ans, _LEN.pack(len(bans)), bans, _pg_text(texts),
+        _NULL if weight is None else _F8.pack(8, weight),
     ))
 
 

@@ -31,7 +31,10 @@ class SubmissionIn(BaseModel):
 
 
 class BatchItem(SubmissionIn):
+    """A staff-submitted response (phone, paper): may carry its own Idempotency-Key and a survey weight."""
+
     idempotency_key: str | None = Field(default=None, max_length=128)
+    weight: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
 
 class BatchIn(BaseModel):

@@ -64,6 +64,9 @@ class Response(SQLModel, table=True):
     answers: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     brand_answers: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     texts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    #: Survey weight from an import or a staff batch (an external weighting); NULL counts as 1. Raking to the
+    #: definition's margins happens in the analysis, on top of it.
+    weight: float | None = None
 
 
 class Invitation(SQLModel, table=True):
