@@ -152,9 +152,10 @@ def load_data(engine: Engine, ref: SurveyRef, *, wave: str | Sequence[str] | Non
         channel = np.empty(n, dtype=object)
         started = np.full(n, np.nan)
         submitted = np.full(n, np.nan)
+        weight = np.full(n, np.nan)
         texts: dict[str, list[str | None]] = {t: [None] * n for t in d.text_item_ids}
         q = (f"SELECT id, version_id, respondent_key, wave, channel, started_at, submitted_at, answers, brand_answers,"
-             f" texts FROM response WHERE {where} ORDER BY id")
+             f" texts, weight FROM response WHERE {where} ORDER BY id")
         if conn.sqlite:
             cur = conn.execute(q, params)
         else:
@@ -189,6 +190,7 @@ def load_data(engine: Engine, ref: SurveyRef, *, wave: str | Sequence[str] | Non
             channel[pos:pos + m] = cols[4]
             started[pos:pos + m] = np.asarray(cols[5], dtype=np.float64)
             submitted[pos:pos + m] = np.asarray(cols[6], dtype=np.float64)
+            weight[pos:pos + m] = np.asarray(cols[10], dtype=np.float64)  # NULL -> NaN
             if texts:
                 for i, t in enumerate(cols[9]):
                     if t:
@@ -199,8 +201,12 @@ def load_data(engine: Engine, ref: SurveyRef, *, wave: str | Sequence[str] | Non
         cur.close()
     finally:
         conn.close()
+    weight = weight[:pos]
+    unweighted = np.isnan(weight)
     data = ResponseData.from_arrays(d, resp[:pos], brand[:pos], respondent_id=rid[:pos], wave=wave_a[:pos],
-                                    channel=channel[:pos], started_at=started[:pos], submitted_at=submitted[:pos])
+                                    channel=channel[:pos], started_at=started[:pos], submitted_at=submitted[:pos],
+                                    # no stored weight at all = unweighted; a response without one counts as 1
+                                    weight=None if unweighted.all() else np.where(unweighted, 1.0, weight))
     if texts:
         import dataclasses
 
@@ -239,7 +245,7 @@ def analyze_store(
                            status_code=422, loc=["query", "segment"])
         if code not in [o.code for o in d.item(item_id).options or []]:
             raise AppError(f"{code!r} is not an option of {item_id!r}", status_code=422, loc=["query", "segment"])
-    data = load_data(engine, ref, max_bytes=max_bytes)
+    data = load_data(engine, ref, wave=wave, max_bytes=max_bytes)  # a wave filter also bounds what is read
     result = analyze(d, data, wave=wave, brand=brand, segment=segment, **kw)
     result.setdefault("source", {})
     result["source"].update({"store": engine.dialect.name, "survey": slug, "version": ref.version})

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.api import collector, staff
 from service.api.deps import AppState
+from service.api.heavy import HeavyJobs
 from service.api.limits import BodyLimit
 from service.api.ratelimit import RateLimit
 from service.errors import AppError
@@ -32,7 +33,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings.check_production()
     engine = engine or make_engine(settings.database_url)
     check_schema(engine)
-    state = AppState(settings, engine, GroupCommitWriter(engine, settings.batch_max), SurveyCache(engine))
+    state = AppState(settings, engine, GroupCommitWriter(engine, settings.batch_max), SurveyCache(engine),
+                     HeavyJobs(settings.max_concurrent_analyses))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -51,7 +53,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def _app_error(request: Request, exc: AppError) -> Response:
         if web_errors.is_page(request):
             return web_errors.app_error_page(request, exc)
-        return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code)
+        return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -10,12 +10,14 @@ class AppError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, *, status_code: int | None = None, loc: list[Any] | None = None):
+    def __init__(self, message: str, *, status_code: int | None = None, loc: list[Any] | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         if status_code is not None:
             self.status_code = status_code
         self.loc = loc
+        self.headers = headers
 
     def detail(self) -> list[dict[str, Any]]:
         """FastAPI's 422 shape, so clients parse one error format."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-secret-change-me"
@@ -29,6 +30,9 @@ class Settings(BaseSettings):
     #: point, 10^6 responses of a utility_csi-sized survey (estimate 2.8 GiB, measured peak 2.4 GiB,
     #: bench/soak.py); size it to the machine (each worker may run one analysis or report at a time).
     max_analysis_bytes: int = 4 << 30
+    #: Analyses and reports one worker process runs at once; more get 503 + Retry-After (service/api/heavy.py),
+    #: so a worker's memory stays within this many times ``max_analysis_bytes``.
+    max_concurrent_analyses: int = Field(default=1, ge=1)
 
     def check_production(self) -> None:
         """Refuse to run production with the published default secret."""

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 
+from service.api.heavy import HeavyJobs
 from service.responses.writer import GroupCommitWriter
 from service.settings import Settings
 from service.staff.keys import authenticate
@@ -21,6 +22,7 @@ class AppState:
     engine: Engine
     writer: GroupCommitWriter
     surveys: SurveyCache
+    heavy: HeavyJobs
 
 
 async def get_state(request: Request) -> AppState:

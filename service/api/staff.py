@@ -126,17 +126,24 @@ def export_responses(
 
 
 @router.get("/surveys/{slug}/analytics", responses={**AUTH, 413: {"description": "over the memory bound"},
-                                                     422: {"description": "unknown filter value"}})
+                                                     422: {"description": "unknown filter value"},
+                                                     503: {"description": "the worker's analysis slots are busy"}})
 def survey_analytics(
     slug: str,
     state: State,
     _: Analyst,
     wave: Annotated[str | None, Query(max_length=64)] = None,
+    period: Annotated[str | None, Query(max_length=64, description="the same as wave (a wave is a period)")] = None,
     brand: Annotated[str | None, Query(max_length=64)] = None,
     segment: Annotated[list[str] | None, Query(description="ITEM=OPTION, repeatable")] = None,
 ) -> dict[str, Any]:
     """Every applicable analysis (docs/analytics-json.md): each figure with its n and CI."""
     from service.analysis import analyze_store
+
+    if period is not None and wave is not None and period != wave:
+        raise AppError(f"wave={wave!r} and period={period!r} disagree; a period is a wave, give one",
+                       status_code=422, loc=["query", "period"])
+    wave = wave if wave is not None else period
 
     segs: dict[str, str] = {}
     for p in segment or []:
@@ -144,11 +151,14 @@ def survey_analytics(
         if not sep:
             raise AppError(f"segment filter must be ITEM=OPTION, got {p!r}", status_code=422, loc=["query", "segment"])
         segs[item] = code
-    return analyze_store(state.engine, _checked(slug), wave=wave, brand=brand, segment=segs or None,
-                         max_bytes=state.settings.max_analysis_bytes)
+    with state.heavy.slot():
+        return analyze_store(state.engine, _checked(slug), wave=wave, brand=brand, segment=segs or None,
+                             max_bytes=state.settings.max_analysis_bytes)
 
 
-@router.get("/surveys/{slug}/report.{fmt}", responses={**AUTH, 422: {"description": "unknown language or wave"}})
+@router.get("/surveys/{slug}/report.{fmt}", responses={**AUTH, 413: {"description": "over the memory bound"},
+                                                       422: {"description": "unknown language or wave"},
+                                                       503: {"description": "the worker's analysis slots are busy"}})
 def survey_report(
     slug: str,
     fmt: Literal["pdf", "html"],
@@ -160,7 +170,9 @@ def survey_report(
     """The CSI report as PDF or as self-contained interactive HTML (works offline)."""
     from service.reporting import build_report
 
-    data = build_report(state.engine, _checked(slug), lang=lang, fmt=fmt, wave=wave)
+    with state.heavy.slot():
+        data = build_report(state.engine, _checked(slug), lang=lang, fmt=fmt, wave=wave,
+                            max_bytes=state.settings.max_analysis_bytes)
     media = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
     name = f"{slug}-report-{lang}.{fmt}"
     return RawResponse(data, media_type=media, headers={"Content-Disposition": f'inline; filename="{name}"'})
