@@ -20,7 +20,6 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     secret_key: str = DEFAULT_SECRET
     max_body_bytes: int = 1_000_000
-    max_json_depth: int = 32
     batch_max: int = 512
     #: Requests per minute and client address on the public routes (``/s/...``, submit, definition), per worker
     #: process; 0 turns the limiter off. See service/api/ratelimit.py.
