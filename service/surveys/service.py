@@ -6,6 +6,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -48,14 +49,11 @@ class SurveyRef:
         return _parse_definition(self.version_id, self.definition_json)
 
 
-_def_cache: dict[int, SurveyDefinition] = {}
-
-
+@lru_cache(maxsize=256)
 def _parse_definition(version_id: int, definition_json: str) -> SurveyDefinition:
-    d = _def_cache.get(version_id)
-    if d is None:
-        d = _def_cache[version_id] = SurveyDefinition.model_validate_json(definition_json)
-    return d
+    """Versions are immutable, so each is parsed once per process. The key includes the JSON itself: a process
+    that opens several stores (tests, tools) sees the same version id with different definitions."""
+    return SurveyDefinition.model_validate_json(definition_json)
 
 
 def check_slug(slug: str) -> None:

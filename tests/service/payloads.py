@@ -15,7 +15,8 @@ def good_submission(**over: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "answers": {
             "q_customer_type": "residential", "q_region": "urban", "q_usage": "100-300", "q_overall": 4,
-            "q_recommend": 8, "q_continue": 5, "q_complained": False, "q_age": "35-49",
+            "q_sat_expect": 4, "q_sat_ideal": 3, "q_recommend": 8, "q_continue": 5, "q_complained": False,
+            "q_age": "35-49",
             "q_comment": "停电通知要更及时 <b>bold</b>",
         },
         "brands": {"jiangcheng": dict(brand), "hengyuan": {**brand, "q_reliability": 3}},

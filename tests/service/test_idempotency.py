@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from service.invitations.service import create_invitations
-from service.surveys.service import load_ref, publish
+from service.surveys.service import load_ref
 from survey_defs import template_path
 from tests.service.payloads import good_submission
 
@@ -56,7 +56,9 @@ def test_retry_after_new_version_replays(client: TestClient, engine: Engine, uti
     text = template_path("utility_csi").read_text(encoding="utf-8").replace("version: 1", "version: 2", 1)
     start = text.index("      - id: q_comment")
     end = text.index("\n\n", start)
-    publish(engine, text[:start] + text[end + 1:], "v2.yaml")
+    r = client.post("/api/v1/surveys", content=(text[:start] + text[end + 1:]).encode(),
+                    headers={**admin, "Content-Type": "application/yaml"})
+    assert r.status_code == 201 and r.json()["version"] == 2, r.text
     assert client.post(URL, json=good_submission()).status_code == 422
     retry = client.post(URL, json=good_submission(), headers=h)
     assert retry.status_code == 200, retry.text

@@ -61,7 +61,11 @@ def test_labels_export_reimports(client: TestClient, engine: Engine, utility: st
                                  tmp_path: Path) -> None:
     _submit_some(client)
     zh = client.get(f"{EXPORT}?format=csv&labels=zh", headers=admin).text
-    assert ("满意" in zh and "城区" in zh) or "市区" in zh or "urban" not in zh
+    zh_rows = pd.read_csv(io.StringIO(zh), dtype=str, keep_default_na=False)
+    assert set(zh_rows["q_region"]) == {"城区", "农村"} and "较满意" in set(zh_rows["q_overall"])
+    en_rows = pd.read_csv(io.StringIO(client.get(f"{EXPORT}?format=csv&labels=en", headers=admin).text), dtype=str,
+                          keep_default_na=False)
+    assert set(en_rows["q_region"]) == {"Urban area", "Rural area"} and "Fairly satisfied" in set(en_rows["q_overall"])
     f = tmp_path / "zh.csv"
     f.write_text(zh, encoding="utf-8")
     codes = pd.read_csv(io.StringIO(client.get(f"{EXPORT}?format=csv", headers=admin).text), dtype=str)
@@ -100,3 +104,18 @@ def test_bad_rows_are_reported_by_line_and_column(
     report = import_file(engine, ref, f, all_or_nothing=False)
     assert report.skipped == len(bad_resp)
     assert report.stored == df["respondent"].nunique() - len(bad_resp)
+
+
+def test_item_texts_follow_the_label_language(client: TestClient, utility: str, admin: dict[str, str],
+                                              tmp_path: Path) -> None:
+    """JSON and XLSX carry each item's question text in the chosen language (CSV keeps the importable layout)."""
+    _submit_some(client)
+    for lang, text_ in (("zh", "总体而言，您对江城电力的供电服务满意吗？"),
+                        ("en", "Overall, how satisfied are you with the electricity service of Jiangcheng Power?")):
+        body = client.get(f"{EXPORT}?format=json&labels={lang}", headers=admin).json()
+        assert body["items"]["q_overall"]["text"] == text_
+        f = tmp_path / f"{lang}.xlsx"
+        f.write_bytes(client.get(f"{EXPORT}?format=xlsx&labels={lang}", headers=admin).content)
+        items = pd.read_excel(f, sheet_name="items", dtype=str)
+        assert items.set_index("item").loc["q_overall", "text"] == text_
+    assert client.get(f"{EXPORT}?format=csv&labels=fr", headers=admin).status_code == 422
