@@ -349,6 +349,11 @@ def _factor(s: pd.Series) -> tuple[NDArray[np.intp], list[str]]:
 
 def _cell_str(s: pd.Series) -> pd.Series:
     """Cells as stripped strings; NaN/None -> ''; floats that are integers -> '5' not '5.0'."""
+    if isinstance(s.dtype, pd.StringDtype) or (
+            s.dtype == object and pd.api.types.infer_dtype(s, skipna=False) == "string"):
+        # All text already (a CSV read as strings): strip in one vectorised pass. Factorizing a high-cardinality
+        # column (respondent keys: one distinct value per respondent) cost ~1 us per row.
+        return pd.Series(s.str.strip().fillna("").to_numpy(dtype=object), index=s.index)
     idx, strs = _factor(s)
     return pd.Series(np.asarray(strs, dtype=object)[idx], index=s.index)
 

@@ -183,9 +183,22 @@ def _bad_value(d: SurveyDefinition, item_id: str, v: str) -> str:
     return f"{v!r} is not valid"
 
 
-def to_rows(ref: SurveyRef, data: ResponseData, channel: str, now: float) -> list[tuple[Any, ...]]:
+@dataclass
+class Rows:
+    """Insert tuples (one per respondent, in VARYING order) plus the columns every row shares, which are written
+    as SQL literals on SQLite (binding them per row was ~40% of the insert time) and packed once for COPY."""
+
+    survey_id: int
+    version_id: int
+    received_at: float
+    tuples: list[tuple[Any, ...]]
+
+    def __len__(self) -> int:
+        return len(self.tuples)
+
+
+def to_rows(ref: SurveyRef, data: ResponseData, channel: str, now: float) -> Rows:
     """One insert tuple per respondent, built column by column (no per-row Python work beyond zip)."""
-    import itertools
     import json
 
     n = data.n
@@ -203,16 +216,15 @@ def to_rows(ref: SurveyRef, data: ResponseData, channel: str, now: float) -> lis
     submitted = np.where(np.isnan(data.submitted_at), now, data.submitted_at).tolist()
     ch = np.where(np.isin(data.channel, [None, "import"]), channel, data.channel).tolist()
     weight = [None] * n if data.weight is None else data.weight.tolist()
-    rep = itertools.repeat
     keys = [str(x) for x in data.respondent_id]
-    # repeat() is endless, so strict zipping is checked on the finite columns only.
-    assert len(ch) == len(keys) == len(answers) == len(brands) == len(texts) == len(weight) == n
-    return list(zip(rep(ref.id, n), rep(ref.version_id, n), ch, data.wave.tolist(), keys, started, submitted,
-                    rep(now, n), answers, brands, texts, weight, strict=False))
+    tuples = list(zip(ch, data.wave.tolist(), keys, started, submitted, answers, brands, texts, weight, strict=True))
+    return Rows(int(ref.id), int(ref.version_id), float(now), tuples)
 
 
-COLS = ("survey_id", "version_id", "channel", "wave", "respondent_key", "started_at", "submitted_at",
-        "received_at", "answers", "brand_answers", "texts", "weight")
+SHARED = ("survey_id", "version_id", "received_at")
+VARYING = ("channel", "wave", "respondent_key", "started_at", "submitted_at", "answers", "brand_answers", "texts",
+           "weight")
+COLS = SHARED + VARYING
 
 
 PG_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
@@ -230,37 +242,44 @@ def _pg_text(v: str | None) -> bytes:
     return _LEN.pack(len(b)) + b
 
 
-def _pg_binary_row(r: tuple[Any, ...]) -> bytes:
-    """One tuple of PostgreSQL's binary COPY format, in COLS order (int4, int4, 3 x text, 3 x float8, 2 x bytea,
-    text, float8); struct packing is several times cheaper than psycopg's per-value adaptation."""
-    sid, vid, ch, wave, key, started, submitted, received, ans, bans, texts, weight = r
+def _pg_binary_row(shared: bytes, r: tuple[Any, ...]) -> bytes:
+    """One tuple of PostgreSQL's binary COPY format, in COLS order (int4, int4, float8 packed once in ``shared``;
+    then 3 x text, 2 x float8, 2 x bytea, text, float8); struct packing is several times cheaper than psycopg's
+    per-value adaptation."""
+    ch, wave, key, started, submitted, ans, bans, texts, weight = r
     return b"".join((
-        _NFIELDS, _I4.pack(4, sid), _I4.pack(4, vid), _pg_text(ch), _pg_text(wave), _pg_text(key),
-        _NULL if started is None else _F8.pack(8, started), _F8.pack(8, submitted), _F8.pack(8, received),
+        shared, _pg_text(ch), _pg_text(wave), _pg_text(key),
+        _NULL if started is None else _F8.pack(8, started), _F8.pack(8, submitted),
         _LEN.pack(len(ans)), ans, _LEN.pack(len(bans)), bans, _pg_text(texts),
         _NULL if weight is None else _F8.pack(8, weight),
     ))
 
 
-def bulk_insert(engine: Engine, rows: list[tuple[Any, ...]], progress: Callable[[int], None] | None = None) -> None:
+def bulk_insert(engine: Engine, rows: Rows, progress: Callable[[int], None] | None = None) -> None:
     """All rows in one transaction: nothing is stored if anything fails."""
     conn = RawConn(engine)
     chunk = 50_000
+    tuples = rows.tuples
     try:
         with conn.transaction():
             if conn.sqlite:
-                q = f"INSERT INTO response ({', '.join(COLS)}) VALUES ({', '.join('?' * len(COLS))})"
-                for k in range(0, len(rows), chunk):
-                    conn.dbapi.executemany(q, rows[k:k + chunk])
+                # The shared values are numbers we produced (int, int, float), so inlining them is safe.
+                literals = f"{rows.survey_id:d}, {rows.version_id:d}, {rows.received_at!r}"
+                q = (f"INSERT INTO response ({', '.join(COLS)}) VALUES ({literals}, "
+                     f"{', '.join('?' * len(VARYING))})")
+                for k in range(0, len(tuples), chunk):
+                    conn.dbapi.executemany(q, tuples[k:k + chunk])
                     if progress:
-                        progress(min(chunk, len(rows) - k))
+                        progress(min(chunk, len(tuples) - k))
             else:
+                shared = _NFIELDS + _I4.pack(4, rows.survey_id) + _I4.pack(4, rows.version_id) + _F8.pack(
+                    8, rows.received_at)
                 cur = conn.dbapi.cursor()
                 with cur.copy(f"COPY response ({', '.join(COLS)}) FROM STDIN (FORMAT BINARY)") as cp:
                     cp.write(PG_COPY_HEADER)
-                    for k in range(0, len(rows), chunk):
-                        part = rows[k:k + chunk]
-                        cp.write(b"".join(map(_pg_binary_row, part)))
+                    for k in range(0, len(tuples), chunk):
+                        part = tuples[k:k + chunk]
+                        cp.write(b"".join([_pg_binary_row(shared, r) for r in part]))
                         if progress:
                             progress(len(part))
                     cp.write(b"\xff\xff")
