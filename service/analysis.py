@@ -214,6 +214,14 @@ def load_data(engine: Engine, ref: SurveyRef, *, wave: str | Sequence[str] | Non
     return data
 
 
+def _count(engine: Engine, survey_id: int) -> int:
+    conn = RawConn(engine)
+    try:
+        return int(conn.execute("SELECT count(*) FROM response WHERE survey_id = :s", {"s": survey_id}).fetchone()[0])
+    finally:
+        conn.close()
+
+
 class NoResponses(AppError):
     status_code = 404
 
@@ -247,6 +255,8 @@ def analyze_store(
             raise AppError(f"{code!r} is not an option of {item_id!r}", status_code=422, loc=["query", "segment"])
     data = load_data(engine, ref, wave=wave, max_bytes=max_bytes)  # a wave filter also bounds what is read
     result = analyze(d, data, wave=wave, brand=brand, segment=segment, **kw)
+    if wave is not None:  # only that wave was read; the total is the survey's, as from a file
+        result["n"]["responses"] = _count(engine, ref.id)
     result.setdefault("source", {})
     result["source"].update({"store": engine.dialect.name, "survey": slug, "version": ref.version})
     return result

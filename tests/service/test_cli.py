@@ -85,3 +85,39 @@ def test_acsi_standard_end_to_end(tmp_path: Path) -> None:
     files = run(["analyze", "--definition", str(template_path("acsi_standard")), "--responses", str(csv), "--json"],
                 url)
     assert json.loads(files.stdout)["acsi"]["value"] == acsi["value"]
+
+
+def test_analyze_filters_from_store_and_files_agree(tmp_path: Path) -> None:
+    """`csi analyze SLUG --json` and the file mode take the same filters (--wave/--period, --brand, --segment)
+    and give the same figures; bad filter values are CLI errors naming the value."""
+    import json
+
+    from analytics.simulate import simulate
+    from survey_defs import load_template
+
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    assert run(["db", "upgrade"], url).returncode == 0
+    assert run(["publish", "--template", "utility_csi"], url).returncode == 0
+    csv = tmp_path / "u.csv"
+    simulate(load_template("utility_csi"), 300, random_state=4, rate_probability=0.6).to_frame().to_csv(
+        csv, index=False)
+    assert run(["import", "utility_csi", str(csv)], url).returncode == 0
+    files = ["--definition", str(template_path("utility_csi")), "--responses", str(csv)]
+    seen: dict[str, float] = {}
+    for flt in (["--wave", "2025H2"], ["--period", "2025H2"], ["--brand", "xinda"],
+                ["--segment", "q_region=rural", "--segment", "q_customer_type=residential"]):
+        store = run(["analyze", "utility_csi", "--json", *flt], url)
+        assert store.returncode == 0, store.stderr
+        from_files = run(["analyze", *files, "--json", *flt], url)
+        assert from_files.returncode == 0, from_files.stderr
+        a, b = json.loads(store.stdout), json.loads(from_files.stdout)
+        a.pop("source"), b.pop("source")
+        assert a == b  # the whole analysis, not only the index
+        assert a["n"]["filtered"] < a["n"]["responses"]
+        seen[" ".join(flt)] = a["index"]["value"]
+    assert seen["--wave 2025H2"] == seen["--period 2025H2"]
+    assert len({seen[k] for k in seen if "2025H2" not in k} | {seen["--wave 2025H2"]}) == 3
+    bad = run(["analyze", "utility_csi", "--wave", "1999"], url)
+    assert bad.returncode != 0 and "1999" in bad.stderr
+    bad = run(["analyze", "utility_csi", "--segment", "q_region"], url)
+    assert bad.returncode != 0 and "ITEM=OPTION" in bad.stderr
