@@ -76,6 +76,16 @@ def by_token(engine: Engine, token_hash: str) -> Draft | None:
 
 
 COLUMNS = ("id", "survey_id", "version_id", "token_hash", "answers", "brands", "page", "started_at", "updated_at")
+ALL_COLUMNS = (*COLUMNS, "submitted_at", "response_id")
+
+
+def revision(row: Draft) -> str:
+    """A draft's version as the form carries it (hidden ``rev``): its last save time, exactly (``repr``).
+
+    A POST whose ``rev`` differs was made on a page shown before the draft's last save (another tab, a page
+    restored from the history, a replayed POST); `service.web.flow` then merges instead of overwriting.
+    """
+    return repr(float(row.updated_at))
 
 
 def save(engine: Engine, row: Draft) -> Draft:
@@ -83,11 +93,13 @@ def save(engine: Engine, row: Draft) -> Draft:
 
     Raw SQL in one write transaction (BEGIN IMMEDIATE on SQLite: a read-then-write ORM session there fails at
     once with "database is locked" when another request wrote in between). Two tabs opening one invitation race
-    for its single draft (UNIQUE token_hash): the loser gets the winner's draft back.
+    for its single draft (UNIQUE token_hash): the loser's values are merged into the winner's draft (`merge`),
+    under a row lock, and the merged draft is returned, so neither tab's answers are lost.
     """
     row.updated_at = time.time()
     params = {c: getattr(row, c) for c in COLUMNS}
     conn = RawConn(engine)
+    merged: Draft | None = None
     try:
         with conn.transaction():
             cur = conn.execute(
@@ -98,17 +110,51 @@ def save(engine: Engine, row: Draft) -> Draft:
                     f"INSERT INTO draft ({', '.join(COLUMNS)}) VALUES ({', '.join(':' + c for c in COLUMNS)})"
                     " ON CONFLICT DO NOTHING", params)
                 inserted = cur.rowcount == 1
+                if not inserted and row.token_hash is not None:
+                    merged = _merge_into_token_draft(conn, row)
             else:
                 inserted = True
     finally:
         conn.close()
     if inserted:
         return row
+    if merged is not None:
+        return merged
     existing = get(engine, row.id)
     if existing is None and row.token_hash is not None:
         existing = by_token(engine, row.token_hash)
     if existing is None:
         raise RuntimeError("a draft could not be saved")
+    return existing
+
+
+def merge(into: Answers, other: Answers) -> Answers:
+    """``other``'s answers laid over ``into``'s: what ``other`` answered wins, what it left blank is kept.
+
+    Used when a second tab lost the race for an invitation's draft: its page is the newer input, but a blank in
+    it means "not answered on this page", not "erase".
+    """
+    values = {**into.values, **{k: v for k, v in other.values.items() if v != ""}}
+    return Answers(values, list(other.chosen) if other.chosen else list(into.chosen))
+
+
+def _merge_into_token_draft(conn: RawConn, row: Draft) -> Draft | None:
+    """Merge ``row`` into the unsubmitted draft holding its token (inside the caller's transaction)."""
+    lock = "" if conn.sqlite else " FOR UPDATE"
+    cur = conn.execute(f"SELECT {', '.join(ALL_COLUMNS)} FROM draft WHERE token_hash = :h{lock}",
+                       {"h": row.token_hash})
+    found = cur.fetchone()
+    if found is None:
+        return None
+    existing = Draft(**dict(zip(ALL_COLUMNS, found, strict=True)))
+    if existing.submitted_at is not None or existing.id == row.id:
+        return existing
+    merge(Answers.of(existing), Answers.of(row)).to_row(existing)
+    existing.page = row.page
+    existing.version_id = row.version_id
+    existing.updated_at = time.time()
+    conn.execute("UPDATE draft SET version_id = :version_id, answers = :answers, brands = :brands, page = :page,"
+                 " updated_at = :updated_at WHERE id = :id", {c: getattr(existing, c) for c in COLUMNS})
     return existing
 
 

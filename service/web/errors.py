@@ -6,6 +6,7 @@ The JSON API keeps its error format; only paths under ``/s/`` (what respondents 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -25,11 +26,23 @@ def is_page(request: Request) -> bool:
     return request.url.path.startswith("/s/")
 
 
+def _switch(request: Request, kind: str) -> tuple[str, dict[str, str]]:
+    """Where the language links go: this address again for a GET; the message's own page after a POST."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path, {k: v for k, v in request.query_params.items() if k != "lang"}
+    parts = request.url.path.split("/")
+    if len(parts) >= 3 and parts[2]:  # /s/{slug}...
+        return f"/s/{parts[2]}/notice/{kind}", {}
+    return request.url.path, {}
+
+
 def page_for(request: Request, status: int) -> HTMLResponse:
     lang = negotiate(request.query_params.get("lang"), request.headers.get("accept-language"), None)
     kind = KIND_BY_STATUS.get(status, "error")
     ctx = message_context(kind, lang, None)
-    ctx["lang_urls"] = [(code, name, f"{request.url.path}?lang={code}") for code, name in language_choices(None)]
+    path, params = _switch(request, kind)
+    ctx["lang_urls"] = [(code, name, f"{path}?{urlencode({**params, 'lang': code})}")
+                        for code, name in language_choices(None)]
     return HTMLResponse(render("message.html", ctx), status_code=status, headers=SECURITY_HEADERS)
 
 

@@ -31,6 +31,7 @@ UI: dict[str, dict[str, str]] = {
         "required": "请回答此题",
         "invalid": "此题的回答无效，请重新选择",
         "errors_title": "还有 {n} 处需要您检查：",
+        "colon": "：",
         "errors_other": "其他页面还有未完成的题目，提交前会提示您。",
         "resume_label": "稍后继续：保存此链接即可接着填写",
         "resume_pending": "点击“下一页”后，您的回答会被保存，并在此显示续填链接。",
@@ -56,7 +57,9 @@ UI: dict[str, dict[str, str]] = {
         "not_found_title": "未找到该问卷",
         "not_found_body": "请检查链接是否正确。",
         "csrf_title": "表单已失效",
-        "csrf_body": "为保护您的答卷，我们无法接受这次提交。请返回问卷页面重新操作。",
+        "csrf_body": "为保护您的答卷，我们无法接受这次提交。请返回问卷页面重新操作（浏览器需允许本网站使用 Cookie）。",
+        "cross_site_title": "无法接受来自其他网站的提交",
+        "cross_site_body": "这次提交不是从本问卷页面发出的，因此没有保存任何内容。请直接打开问卷链接填写。",
         "error_title": "暂时无法保存",
         "error_body": "服务暂时繁忙，您的回答没有丢失。请稍后返回问卷页面再次提交。",
         "invalid_title": "请求无效",
@@ -83,6 +86,7 @@ UI: dict[str, dict[str, str]] = {
         "required": "Please answer this question",
         "invalid": "This answer is not valid; please choose again",
         "errors_title": "Please check {n} answer(s):",
+        "colon": ": ",
         "errors_other": "Some questions on other pages are still open; you will be told before submitting.",
         "resume_label": "Continue later: keep this link to pick up where you left off",
         "resume_pending": "Your answers are saved when you press Next; a link to continue later appears here.",
@@ -113,7 +117,10 @@ UI: dict[str, dict[str, str]] = {
         "not_found_body": "Please check that the link is correct.",
         "csrf_title": "This form has expired",
         "csrf_body": "To protect your answers we could not accept this submission. Please go back to the survey "
-                     "and try again.",
+                     "and try again (your browser must allow cookies for this site).",
+        "cross_site_title": "Submissions from other websites are not accepted",
+        "cross_site_body": "This submission did not come from the survey page, so nothing was saved. Please open "
+                           "the survey link directly.",
         "error_title": "We could not save your answers just now",
         "error_body": "The service is busy; nothing you entered is lost. Please go back to the survey and submit "
                       "again in a moment.",

@@ -15,11 +15,13 @@ STATIC = SERVICE / "static"
 CSS_NAME = "survey.css"
 
 #: Pages carry no script at all; the policy makes any injected one inert as a second line of defence.
+#: Referrer-Policy is ``same-origin``, not ``no-referrer``: under ``no-referrer`` browsers send ``Origin: null``
+#: on our own form POSTs, and the CSRF check (csrf.py) needs the real origin there.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 

@@ -23,7 +23,8 @@ def full_answers(comment: str = "停电通知要更及时") -> dict[str, Any]:
     out: dict[str, Any] = {
         "a:q_customer_type": "residential", "a:q_region": "urban", "a:q_usage": "100-300",
         "brands": ["jiangcheng", "hengyuan"],
-        "a:q_overall": "4", "a:q_recommend": "8", "a:q_continue": "5", "a:q_complained": "0",
+        "a:q_overall": "4", "a:q_sat_expect": "4", "a:q_sat_ideal": "3",
+        "a:q_recommend": "8", "a:q_continue": "5", "a:q_complained": "0",
         "a:q_age": "35-49", "a:q_comment": comment,
     }
     for b in ("jiangcheng", "hengyuan"):
@@ -33,21 +34,46 @@ def full_answers(comment: str = "停电通知要更及时") -> dict[str, Any]:
 
 
 class Respondent:
-    """One browser: its own cookies, the page it is on, and the form's hidden fields."""
+    """One browser tab: the page it is on, the form's hidden fields and its history (cookies: the client's).
+
+    The history holds the address of every page shown, as a browser keeps it: a POST answered with a redirect
+    leaves only the address it redirected to. `back` and `forward` reload those addresses (the pages are
+    ``Cache-Control: no-store``, so a browser fetches them again too).
+    """
 
     def __init__(self, client: TestClient, slug: str = "utility_csi"):
         self.client, self.slug = client, slug
         self.html = ""
         self.status = 0
         self.hidden: dict[str, str] = {}
+        self.history: list[str] = []
+        self.at = -1
 
-    def _took(self, r: Any) -> Any:
+    def _took(self, r: Any, navigate: bool = True) -> Any:
         self.html, self.status = r.text, r.status_code
         self.hidden = {k: html.unescape(v) for k, v in HIDDEN.findall(r.text)}
+        if navigate:
+            del self.history[self.at + 1:]
+            self.history.append(str(r.url))
+            self.at = len(self.history) - 1
         return r
 
     def open(self, url: str | None = None, **kw: Any) -> Any:
         return self._took(self.client.get(url or f"/s/{self.slug}", **kw))
+
+    def back(self) -> Any:
+        assert self.at > 0, "no page to go back to"
+        self.at -= 1
+        return self._took(self.client.get(self.history[self.at]), navigate=False)
+
+    def forward(self) -> Any:
+        assert self.at < len(self.history) - 1, "no page to go forward to"
+        self.at += 1
+        return self._took(self.client.get(self.history[self.at]), navigate=False)
+
+    @property
+    def url(self) -> str:
+        return self.history[self.at]
 
     def fields(self) -> set[str]:
         return set(NAMES.findall(self.html))
@@ -64,13 +90,21 @@ class Respondent:
             out[name] = html.unescape(body)
         return out
 
-    def post(self, go: str = "next", answers: dict[str, Any] | None = None, **over: Any) -> Any:
-        """Post the current page with whichever of ``answers`` it shows (as a browser would)."""
+    def form(self, go: str = "next", answers: dict[str, Any] | None = None, **over: Any) -> dict[str, Any]:
+        """What the browser would send for the current page with whichever of ``answers`` it shows."""
         answers = answers or {}
         data: dict[str, Any] = {**self.hidden, "go": go, **self.filled()}
         data.update({k: v for k, v in answers.items() if k in self.fields()})
         data.update(over)
-        return self._took(self.client.post(f"/s/{self.slug}", data=data))
+        return data
+
+    def post(self, go: str = "next", answers: dict[str, Any] | None = None, **over: Any) -> Any:
+        """Post the current page with whichever of ``answers`` it shows (as a browser would)."""
+        return self.send(self.form(go, answers, **over))
+
+    def send(self, data: dict[str, Any], **kw: Any) -> Any:
+        """Post a form (maybe one kept from an earlier page: a replayed POST) and follow the redirect."""
+        return self._took(self.client.post(f"/s/{self.slug}", data=data, **kw))
 
     def complete(self, answers: dict[str, Any] | None = None, max_pages: int = 12) -> Any:
         """Answer page after page until the survey leaves the form (thank-you or a message page)."""
@@ -98,6 +132,18 @@ def errors(page: str) -> dict[str, str]:
         msg = re.search(r'<p class="err" id="[^"]+">([^<]*)</p>', m.group(3))
         out[m.group(2)] = msg.group(1) if msg else ""
     return out
+
+
+def heading(page: str) -> str:
+    m = re.search(r"<h1>([^<]*)</h1>", page)
+    assert m, page[:500]
+    return html.unescape(m.group(1))
+
+
+def lang_links(page: str) -> dict[str, str]:
+    """The language switch of a message page: language code -> link."""
+    links = re.findall(r'<a class="lang" href="([^"]+)" lang="(\w+)"', page)
+    return {code: html.unescape(href) for href, code in links}
 
 
 def checked(page: str, name: str) -> list[str]:

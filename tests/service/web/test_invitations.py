@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -15,7 +16,10 @@ from sqlalchemy import Engine, text
 from service.invitations.service import fixed_segments, lookup
 from service.responses.schemas import SubmissionIn
 from service.responses.service import prepare, token_hash
+from service.store.tables import Draft
 from service.surveys.service import load_ref
+from service.web import drafts
+from service.web.drafts import Answers
 from tests.service.payloads import good_submission
 from tests.service.web.respondent import Respondent, full_answers
 
@@ -31,6 +35,17 @@ def invite(client: TestClient, admin: dict[str, str], **body: object) -> list[di
 
 def count(client: TestClient, admin: dict[str, str]) -> int:
     return int(client.get(f"/api/v1/surveys/{SLUG}/counts", headers=admin).json()["total"])
+
+
+def draft_count(engine: Engine) -> int:
+    with engine.connect() as c:
+        return int(c.execute(text("SELECT count(*) FROM draft")).scalar_one())
+
+
+def draft_rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as c:
+        return [tuple(r) for r in c.execute(text(
+            "SELECT id, answers, brands, page, updated_at, submitted_at FROM draft ORDER BY id"))]
 
 
 def test_create_tokens_only_hashes_are_stored(client: TestClient, engine: Engine, utility: str,
@@ -69,7 +84,7 @@ def test_invitee_segments_are_validated(client: TestClient, utility: str, admin:
     assert client.post("/api/v1/surveys/nope/invitations", json={"count": 1}, headers=admin).status_code == 404
 
 
-def test_invitation_page_skips_known_segments_and_stores_them(client: TestClient, utility: str,
+def test_invitation_page_skips_known_segments_and_stores_them(client: TestClient, engine: Engine, utility: str,
                                                               admin: dict[str, str]) -> None:
     (inv,) = invite(client, admin, invitees=[{"customer_ref": "C-42", "segments": {
         "q_customer_type": "non_residential", "q_region": "suburban", "q_usage": "gt1000", "q_age": "50-64"}}])
@@ -89,8 +104,12 @@ def test_invitation_page_skips_known_segments_and_stores_them(client: TestClient
     assert rec["respondent"] == "C-42" and rec["channel"] == "web"
     assert rec["answers"]["q_customer_type"] == "non_residential" and rec["answers"]["q_age"] == "50-64"
     # A used token: a polite page, nothing stored, not even a new draft.
-    used = client.get(inv["url"])
-    assert used.status_code == 200 and "您已经完成了本问卷" in used.text and 'name="draft"' not in used.text
+    n_drafts = draft_count(engine)
+    for _ in range(2):
+        used = client.get(inv["url"])
+        assert used.status_code == 200 and "您已经完成了本问卷" in used.text and 'name="draft"' not in used.text
+        assert TestClient(client.app).get(inv["url"] + "&lang=en").status_code == 200  # another browser too
+    assert draft_count(engine) == n_drafts
     assert count(client, admin) == 1
 
 
@@ -180,7 +199,8 @@ def test_two_concurrent_page_submits_store_one_response(client: TestClient, util
     assert count(client, admin) == 1
 
 
-def test_cli_invite(tmp_path: Path, store_url: str, engine: Engine, utility: str) -> None:
+def test_cli_invite(tmp_path: Path, store_url: str, engine: Engine, utility: str, client: TestClient,
+                    admin: dict[str, str]) -> None:
     people = tmp_path / "people.csv"
     people.write_text("customer_ref,q_customer_type,q_region\nC-1,residential,urban\nC-2,居民用户,\n",
                       encoding="utf-8")
@@ -194,6 +214,22 @@ def test_cli_invite(tmp_path: Path, store_url: str, engine: Engine, utility: str
     assert [x["customer_ref"] for x in rows] == ["C-1", "C-2"]
     assert rows[1]["q_customer_type"] == "residential" and rows[1]["q_region"] == ""
     assert rows[0]["url"] == f"https://survey.example.com/s/{SLUG}?t={rows[0]['token']}" and rows[0]["expires_at"]
+    # The CLI's invitations work on the pages: known segments are not asked again and are stored with the answer.
+    asked = {}
+    for row in rows:
+        p = Respondent(TestClient(client.app))
+        p.open(f"/s/{SLUG}?t={row['token']}&lang=en")
+        asked[row["customer_ref"]] = {f for f in ("a:q_customer_type", "a:q_region", "a:q_usage") if f in p.fields()}
+        assert "Thank you" in p.complete({**full_answers(), "a:q_customer_type": "non_residential",
+                                          "a:q_region": "suburban"}).text
+    assert asked == {"C-1": {"a:q_usage"}, "C-2": {"a:q_region", "a:q_usage"}}
+    recs = {x["respondent"]: x for x in
+            client.get(f"/api/v1/surveys/{SLUG}/export?format=json", headers=admin).json()["responses"]}
+    assert set(recs) == {"C-1", "C-2"}
+    assert (recs["C-1"]["answers"]["q_customer_type"], recs["C-1"]["answers"]["q_region"]) == ("residential", "urban")
+    assert (recs["C-2"]["answers"]["q_customer_type"], recs["C-2"]["answers"]["q_region"]) == (
+        "residential", "suburban")  # the CSV left q_region blank: asked, and the respondent's answer kept
+    assert recs["C-1"]["answers"]["q_usage"] == "100-300"
     r = subprocess.run([sys.executable, "-m", "service.cli", "invite", SLUG, "--count", "5", "--out", str(out)],
                        capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 0 and len(list(csv.DictReader(out.open(encoding="utf-8")))) == 5
@@ -204,3 +240,115 @@ def test_cli_invite(tmp_path: Path, store_url: str, engine: Engine, utility: str
     assert r.returncode == 1 and "row 2: q_region" in r.stderr and not (tmp_path / "x.csv").exists()
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM invitation")).scalar() == 7
+
+
+def _open_invitation(client: TestClient, admin: dict[str, str], pages: int = 1) -> tuple[Respondent, str]:
+    (inv,) = invite(client, admin, count=1, expires_in_days=7)
+    p = Respondent(client)
+    p.open(inv["url"] + "&lang=en")
+    for _ in range(pages):
+        p.post("next", full_answers())
+    return p, inv["url"]
+
+
+def test_posting_after_the_invitation_expired(client: TestClient, engine: Engine, utility: str,
+                                              admin: dict[str, str]) -> None:
+    p, _ = _open_invitation(client, admin, pages=2)
+    with engine.begin() as c:
+        c.execute(text("UPDATE invitation SET expires_at = :t"), {"t": 1.0})
+    before = draft_rows(engine)
+    for go in ("next", "prev", "submit", "lang:zh"):
+        r = client.post(f"/s/{SLUG}", data=p.form(go, full_answers()))
+        assert r.status_code == 410 and "This invitation has expired" in r.text and 'name="draft"' not in r.text
+    assert draft_rows(engine) == before and count(client, admin) == 0
+    assert client.get(p.url).status_code == 410  # the draft's own address says the same
+
+
+def test_posting_after_the_survey_closed(client: TestClient, engine: Engine, utility: str,
+                                         admin: dict[str, str]) -> None:
+    p, _ = _open_invitation(client, admin, pages=5)
+    assert 'value="submit" class="primary"' in p.html
+    assert client.post(f"/api/v1/surveys/{SLUG}/close", headers=admin).status_code == 200
+    client.app.state.csi.surveys.invalidate()
+    before = draft_rows(engine)
+    r = p.post("submit", full_answers())
+    assert r.status_code == 410 and "This survey has closed" in r.text
+    assert draft_rows(engine) == before and count(client, admin) == 0
+
+
+def test_reposting_a_submitted_invitation_draft_stores_nothing(client: TestClient, engine: Engine, utility: str,
+                                                                admin: dict[str, str]) -> None:
+    p, url = _open_invitation(client, admin, pages=5)
+    last = p.form("submit", full_answers())
+    assert "Thank you" in p.send(last).text
+    assert count(client, admin) == 1
+    before = draft_rows(engine)
+    # Back: the last page's address now says "already answered" (it is a GET, nothing is re-posted).
+    r = p.back()
+    assert r.status_code == 200 and "You have already answered" in r.text and 'name="draft"' not in r.text
+    # A copy of the last page kept open (another tab, a restored page) submitted again: nothing new.
+    for form in (last, {**last, "a:q_age": "65plus"}):
+        r = p.send(form)
+        assert r.status_code == 200 and "You have already answered" in r.text
+    assert "You have already answered" in client.get(url + "&lang=en").text  # and the invitation link
+    assert count(client, admin) == 1 and draft_rows(engine) == before
+    rec = client.get(f"/api/v1/surveys/{SLUG}/export?format=json", headers=admin).json()["responses"][0]
+    assert rec["answers"]["q_age"] == "35-49"
+
+
+def test_two_tabs_opening_one_invitation_share_one_draft(client: TestClient, engine: Engine, utility: str,
+                                                         admin: dict[str, str]) -> None:
+    (inv,) = invite(client, admin, count=1)
+    barrier = threading.Barrier(4)
+    urls: list[str] = []
+
+    def tab() -> None:
+        barrier.wait()
+        urls.append(str(client.get(inv["url"], follow_redirects=False).headers["location"]))
+
+    threads = [threading.Thread(target=tab) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(urls) == 4 and len(set(urls)) == 1 and draft_count(engine) == 1
+
+
+def test_a_tab_losing_the_race_for_the_invitation_draft_keeps_its_answers(engine: Engine, utility: str) -> None:
+    """drafts.save: several tabs insert a draft for one token at once; every tab's answers end up in it."""
+    ref = load_ref(engine, SLUG)
+    token = token_hash("one-invitation")
+    now = time.time()
+    answers = [("q_customer_type", "residential"), ("q_region", "rural"), ("q_usage", "gt1000"), ("q_age", "65plus")]
+    rows = []
+    for k, (item, value) in enumerate(answers):
+        row = Draft(id=drafts.new_id(), survey_id=ref.id, version_id=ref.version_id, token_hash=token,
+                    started_at=now + k, updated_at=now + k, page=k + 1)
+        Answers({f"a:{item}": value}, ["xinda"] if k == 3 else []).to_row(row)
+        rows.append(row)
+    barrier = threading.Barrier(len(rows))
+    got: list[Draft] = []
+
+    def tab(row: Draft) -> None:
+        barrier.wait()
+        got.append(drafts.save(engine, row))
+
+    threads = [threading.Thread(target=tab, args=(r,)) for r in rows]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(got) == len(rows) and len({g.id for g in got}) == 1
+    (stored,) = [drafts.get(engine, got[0].id)]
+    assert stored is not None and draft_count(engine) == 1
+    assert Answers.of(stored).values == {f"a:{i}": v for i, v in answers}
+    assert Answers.of(stored).chosen == ["xinda"]
+    # A later loser's answer for an item wins (it is the newer input); its blanks erase nothing.
+    late = Draft(id=drafts.new_id(), survey_id=ref.id, version_id=ref.version_id, token_hash=token,
+                 started_at=now, updated_at=now, page=2)
+    Answers({"a:q_region": "urban", "a:q_usage": ""}, []).to_row(late)
+    merged = drafts.save(engine, late)
+    assert merged.id == stored.id
+    assert Answers.of(drafts.get(engine, stored.id)).values == {  # type: ignore[arg-type]
+        "a:q_customer_type": "residential", "a:q_region": "urban", "a:q_usage": "gt1000", "a:q_age": "65plus"}
+    assert merged.started_at == min(g.started_at for g in got)  # the winner's start time is kept

@@ -132,15 +132,17 @@ def test_back_and_forth_keeps_answers(client: TestClient, utility: str) -> None:
 def test_resume_link_continues_in_another_browser(client: TestClient, engine: Engine, utility: str) -> None:
     p = Respondent(client)
     p.open(f"/s/{SLUG}?lang=en")
-    assert "a link to continue later appears here" in p.html  # nothing stored before the first save
+    # The draft exists from the first page on, so the link to continue is offered at once.
+    first_link = p.html.split('class="resume-link">', 1)[1].split("<", 1)[0]
+    assert first_link == f"http://testserver/s/utility_csi?r={p.hidden['draft']}&amp;lang=en"
     p.post("next", full_answers())
     link = p.html.split('class="resume-link">', 1)[1].split("<", 1)[0]
     assert link.startswith("http://testserver/s/utility_csi?r=") and p.hidden["draft"] in link
-    other = Respondent(client)
+    other = Respondent(TestClient(client.app))  # another browser: its own cookies
     other.open(link.replace("&amp;", "&"))
     assert other.status == 200 and other.progress == "Page 2 of 4" and other.hidden["draft"] == p.hidden["draft"]
     other.post("prev")
-    assert checked(other.html, "a:q_usage") == ["100-300"]
+    assert other.status == 200 and checked(other.html, "a:q_usage") == ["100-300"]
     assert client.get(f"/s/{SLUG}?r=NotARealResumeCodeNotARealResumeCode").status_code == 404
     with engine.connect() as c:
         started, n = c.execute(text("SELECT started_at, count(*) FROM draft GROUP BY started_at")).one()
@@ -151,11 +153,13 @@ def test_csrf_is_checked_on_every_post(client: TestClient, engine: Engine, utili
     p = Respondent(client)
     p.open()
     good = dict(p.hidden)
+    with engine.connect() as c:
+        before = c.execute(text("SELECT id, answers, updated_at FROM draft")).all()
     for bad in ({"csrf": "0" * 64}, {"csrf": ""}, {"draft": "A" * 32}):
         r = client.post(f"/s/{SLUG}", data={**good, **bad, "go": "next", "a:q_region": "urban"})
         assert r.status_code == 403 and "表单已失效" in r.text and "Traceback" not in r.text
     with engine.connect() as c:
-        assert c.execute(text("SELECT count(*) FROM draft")).scalar() == 0
+        assert c.execute(text("SELECT id, answers, updated_at FROM draft")).all() == before  # nothing saved
     assert p.post("next", full_answers()).status_code == 200
 
 
@@ -226,3 +230,18 @@ def test_anonymous_double_submit_guard(client: TestClient, utility: str, admin: 
     # Another browser (no cookie) may answer.
     fresh = TestClient(client.app)
     assert 'name="draft"' in fresh.get(f"/s/{SLUG}").text
+
+
+def test_notice_pages(client: TestClient, utility: str) -> None:
+    """The GET addresses of messages reached from a POST; "service busy" leads back to the respondent's draft."""
+    p = Respondent(client)
+    p.open(f"/s/{SLUG}?lang=en")
+    r = client.get(f"/s/{SLUG}/notice/error?r={p.hidden['draft']}&page=3&lang=en")
+    assert r.status_code == 503 and "nothing you entered is lost" in r.text
+    assert f'href="/s/{SLUG}?r={p.hidden["draft"]}&amp;page=3&amp;lang=en"' in r.text
+    r = client.get(f"/s/{SLUG}/notice/error?r=..%2Fx&lang=zh")  # not a draft id: back to the survey's start
+    assert r.status_code == 503 and f'href="/s/{SLUG}?lang=zh"' in r.text
+    assert client.get(f"/s/{SLUG}/notice/../../etc").status_code == 404
+    r = client.get(f"/s/{SLUG}/notice/no_such_kind?lang=en")
+    assert r.status_code == 404 and "<h1>Survey not found</h1>" in r.text and 'name="draft"' not in r.text
+    assert client.get("/s/no_such_survey/notice/already").status_code == 404

@@ -1,0 +1,186 @@
+"""Back, Forward, Reload and replayed POSTs never lose answers; the start time is the server's, never the form's.
+
+Every page has its own address (``?r=<draft>&page=N``, from the first GET on) and every POST answers with a 303
+redirect to one (Post/Redirect/Get), so a browser's history holds only GET pages that show the saved draft.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from tests.service.web.respondent import Respondent, checked, errors, full_answers
+
+SLUG = "utility_csi"
+PAGE1 = {"a:q_customer_type": "residential", "a:q_region": "urban", "a:q_usage": "100-300"}
+
+
+def drafts(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as c:
+        rows = c.execute(text("SELECT id, answers, brands, page, started_at, updated_at, submitted_at FROM draft"))
+        return [dict(r._mapping) for r in rows]
+
+
+def answers_of(engine: Engine, draft_id: str) -> dict[str, str]:
+    (row,) = [d for d in drafts(engine) if d["id"] == draft_id]
+    return dict(json.loads(row["answers"]))
+
+
+def query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def test_a_fresh_visit_creates_the_draft_and_redirects_to_its_address(client: TestClient, engine: Engine,
+                                                                      utility: str) -> None:
+    r = client.get(f"/s/{SLUG}?lang=en", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["cache-control"] == "no-store"
+    (d,) = drafts(engine)
+    assert query(r.headers["location"]) == {"r": d["id"], "page": "1", "lang": "en"}
+    assert d["page"] == 1 and json.loads(d["answers"]) == {}
+    # The language the browser asked for is kept in the address.
+    r = client.get(f"/s/{SLUG}", headers={"Accept-Language": "zh-CN"}, follow_redirects=False)
+    assert query(r.headers["location"])["lang"] == "zh"
+    # Each fresh visit is a new respondent (no cookie says otherwise): a new draft each time.
+    assert len(drafts(engine)) == 2
+
+
+def test_back_to_the_first_page_shows_its_answers_and_the_same_draft(client: TestClient, engine: Engine,
+                                                                     utility: str) -> None:
+    p = Respondent(client)
+    p.open(f"/s/{SLUG}?lang=en")
+    first_url, draft = p.url, p.hidden["draft"]
+    assert query(first_url) == {"r": draft, "page": "1", "lang": "en"}
+    (d,) = drafts(engine)
+    started = d["started_at"]
+    p.post("next", PAGE1)
+    assert p.progress == "Page 2 of 4" and query(p.url)["page"] == "2"
+    p.post("next", {"brands": ["jiangcheng"]})
+    assert p.progress == "Page 3 of 5"
+    p.back()
+    assert p.progress == "Page 2 of 5" and checked(p.html, "brands") == ["jiangcheng"]
+    p.back()
+    assert p.url == first_url and p.hidden["draft"] == draft
+    assert checked(p.html, "a:q_region") == ["urban"] and checked(p.html, "a:q_usage") == ["100-300"]
+    p.forward()
+    p.forward()
+    assert p.progress == "Page 3 of 5" and p.hidden["draft"] == draft
+    (d,) = drafts(engine)  # still one draft, started when the first page was opened
+    assert d["started_at"] == started and d["id"] == draft
+
+
+def test_a_validation_error_redirects_to_a_page_that_can_be_reloaded(client: TestClient, engine: Engine,
+                                                                     utility: str) -> None:
+    p = Respondent(client)
+    p.open(f"/s/{SLUG}?lang=en")
+    data = p.form("next", {"a:q_customer_type": "residential", "a:q_usage": "lt100"})  # q_region forgotten
+    r = client.post(f"/s/{SLUG}", data=data, follow_redirects=False)
+    assert r.status_code == 303
+    assert query(r.headers["location"]) == {"r": p.hidden["draft"], "page": "1", "check": "1", "lang": "en"}
+    # What was entered is saved before the redirect.
+    assert answers_of(engine, p.hidden["draft"]) == {"q_customer_type": "residential", "q_usage": "lt100"}
+    p.send(data)
+    assert p.status == 422 and errors(p.html) == {"q-a-q_region": "Please answer this question"}
+    assert checked(p.html, "a:q_customer_type") == ["residential"] and checked(p.html, "a:q_usage") == ["lt100"]
+    # Reloading the error page (a GET) shows the same, and changes nothing.
+    before = drafts(engine)
+    again = client.get(p.url)
+    assert again.status_code == 422 and errors(again.text) == errors(p.html)
+    assert drafts(engine) == before
+
+
+def test_error_fix_next_then_back_keeps_the_draft(client: TestClient, engine: Engine, utility: str) -> None:
+    p = Respondent(client)
+    p.open(f"/s/{SLUG}?lang=en")
+    p.post("next", {"a:q_customer_type": "residential", "a:q_usage": "lt100"})
+    assert errors(p.html) == {"q-a-q_region": "Please answer this question"}
+    p.post("next", {"a:q_region": "rural"})
+    assert p.progress == "Page 2 of 4"
+    p.post("next", {"brands": ["jiangcheng", "xinda"]})
+    assert p.progress == "Page 3 of 6"
+    saved = answers_of(engine, p.hidden["draft"])
+    p.back()
+    p.back()  # the error page's address: now it shows the corrected answers and no error
+    assert "check=1" in p.url and p.status == 200 and errors(p.html) == {}
+    assert checked(p.html, "a:q_region") == ["rural"] and checked(p.html, "a:q_usage") == ["lt100"]
+    assert answers_of(engine, p.hidden["draft"]) == saved
+    p.forward()
+    assert checked(p.html, "brands") == ["jiangcheng", "xinda"]
+
+
+def test_a_replayed_post_does_not_erase_newer_answers(client: TestClient, engine: Engine, utility: str) -> None:
+    """The old problem: Back onto a page rendered from a POST re-posts it, and its blanks erased answers."""
+    p = Respondent(client)
+    p.open(f"/s/{SLUG}?lang=en")
+    old = p.form("next", {"a:q_customer_type": "residential", "a:q_usage": "lt100"})  # q_region blank
+    p.send(old)
+    p.post("next", {"a:q_region": "rural", "a:q_usage": "gt1000"})  # fixed, and q_usage changed
+    assert p.progress == "Page 2 of 4"
+    p.send(old)  # the browser re-sends the first POST
+    assert answers_of(engine, p.hidden["draft"]) == {
+        "q_customer_type": "residential", "q_region": "rural", "q_usage": "gt1000"}
+    assert p.status == 200 and p.progress == "Page 2 of 4"
+
+
+def test_two_tabs_on_one_draft_merge_instead_of_overwriting(client: TestClient, engine: Engine,
+                                                            utility: str) -> None:
+    a = Respondent(client)
+    a.open(f"/s/{SLUG}?lang=en")
+    a.post("next", PAGE1)
+    a.post("prev")
+    b = Respondent(client)
+    b.open(a.url)  # the same page in a second tab
+    b.post("next", {"a:q_usage": "gt1000"})  # tab B changes one answer and moves on
+    # Tab A, still showing the old page, changes another answer: only that change is taken.
+    a.post("next", {"a:q_region": "suburban"})
+    assert answers_of(engine, a.hidden["draft"]) == {
+        "q_customer_type": "residential", "q_region": "suburban", "q_usage": "gt1000"}
+    # A stale page can still clear what the respondent clears on it (the comment box), and keeps the rest.
+    last = f"/s/{SLUG}?r={a.hidden['draft']}&page=4&lang=en"  # no brands picked yet: page 4 is the last
+    a.open(last)
+    a.post("next", {"a:q_comment": "first words", "a:q_age": "20-34"})
+    a.open(last)
+    b.open(last)
+    b.post("next", {"a:q_age": "65plus"})
+    a.post("next", {"a:q_comment": ""})  # emptied the box on the page shown before B's save
+    saved = answers_of(engine, a.hidden["draft"])
+    assert "q_comment" not in saved and saved["q_age"] == "65plus"
+
+
+def test_stale_post_without_seen_only_fills_in(client: TestClient, engine: Engine, utility: str) -> None:
+    p = Respondent(client)
+    p.open(f"/s/{SLUG}?lang=en")
+    p.post("next", PAGE1)
+    p.post("prev")
+    form = {k: v for k, v in p.form("next", {}).items() if k not in ("seen", "a:q_region")}
+    form["rev"] = "0"
+    p.send(form)
+    assert answers_of(engine, p.hidden["draft"])["q_region"] == "urban"
+
+
+def test_started_at_is_the_first_get_on_the_servers_clock(client: TestClient, engine: Engine, utility: str,
+                                                          admin: dict[str, str]) -> None:
+    p = Respondent(client)
+    t0 = time.time()
+    p.open(f"/s/{SLUG}?lang=en")
+    t1 = time.time()
+    (d,) = drafts(engine)
+    assert t0 <= d["started_at"] <= t1
+    assert "started" not in p.hidden  # the form no longer carries it
+    time.sleep(0.05)
+    for _ in range(6):
+        is_last = 'value="submit" class="primary"' in p.html
+        p.post("submit" if is_last else "next", full_answers(), started="1")  # a faked start (1970)
+    assert "Thank you" in p.html
+    (d2,) = drafts(engine)
+    assert d2["started_at"] == d["started_at"]
+    with engine.connect() as c:
+        stored, submitted = c.execute(text("SELECT started_at, submitted_at FROM response")).one()
+    assert abs(stored - d["started_at"]) < 1e-5 and submitted > stored + 0.04  # datetime keeps microseconds
+    rec = client.get(f"/api/v1/surveys/{SLUG}/export?format=json", headers=admin).json()["responses"][0]
+    assert abs(datetime.fromisoformat(rec["started_at"]).timestamp() - d["started_at"]) < 1.0
