@@ -5,6 +5,8 @@ Screenshots go to test-artifacts/screenshots/ (gitignored) for a human to look a
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import secrets
 import socket
@@ -39,6 +41,7 @@ class Service:
     base: str
     admin: dict[str, str]
     token_url: str
+    db_url: str
 
 
 def _free_port() -> int:
@@ -86,7 +89,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
                 out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
                 pytest.fail(f"the service did not start:\n{out}")
             time.sleep(0.1)
-        yield Service(base, {"Authorization": f"Bearer {key}"}, base + issued.path(SLUG))
+        yield Service(base, {"Authorization": f"Bearer {key}"}, base + issued.path(SLUG), url)
     finally:
         proc.terminate()
         try:
@@ -136,6 +139,39 @@ def press(page: Any, label: str) -> None:
     no_sideways_scroll(page)
 
 
+def pick_overall(page: Any, values: dict[str, str]) -> None:
+    """The overall page; the extra satisfaction items are answered when the definition has them."""
+    for name, v in values.items():
+        if page.locator(f'input[name="{name}"]').count():
+            pick(page, name, v)
+
+
+def draft(service: Service, draft_id: str) -> dict[str, Any]:
+    """A draft as stored (straight from the service's SQLite file)."""
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(service.db_url)
+    try:
+        with eng.connect() as c:
+            row = c.execute(text("SELECT answers, brands, page, started_at, submitted_at FROM draft WHERE id = :i"),
+                            {"i": draft_id}).one()
+    finally:
+        eng.dispose()
+    return {"answers": json.loads(row[0]), "brands": json.loads(row[1]), "page": row[2], "started_at": row[3],
+            "submitted_at": row[4]}
+
+
+def draft_id(page: Any) -> str:
+    return str(page.locator('input[name="draft"]').get_attribute("value"))
+
+
+def switch_language(page: Any, name: str) -> None:
+    """Click the language link of a message page (a plain link, no form)."""
+    with page.expect_navigation():
+        page.locator("a.lang", has_text=name).click()
+    no_sideways_scroll(page)
+
+
 def export(service: Service) -> list[dict[str, Any]]:
     r = httpx.get(f"{service.base}/api/v1/surveys/{SLUG}/export?format=json", headers=service.admin, timeout=10)
     assert r.status_code == 200, r.text
@@ -171,8 +207,8 @@ def test_chinese_with_invitation(service: Service, browser: Any) -> None:
     press(page, "下一页")
     rate_brand(page, "xinda")
     press(page, "下一页")
-    for name, v in (("a:q_overall", "5"), ("a:q_recommend", "9"), ("a:q_continue", "4"), ("a:q_complained", "0")):
-        pick(page, name, v)
+    pick_overall(page, {"a:q_overall": "5", "a:q_sat_expect": "4", "a:q_sat_ideal": "4", "a:q_recommend": "9",
+                        "a:q_continue": "4", "a:q_complained": "0"})
     big_targets(page)
     page.screenshot(path=SHOTS / "zh-overall.png", full_page=True)
     press(page, "下一页")
@@ -194,6 +230,10 @@ def test_chinese_with_invitation(service: Service, browser: Any) -> None:
     assert other.locator("h1").inner_text() == "您已经完成了本问卷"
     no_sideways_scroll(other)
     other.screenshot(path=SHOTS / "zh-4-already-answered.png", full_page=True)
+    # Its language switch opens the same message in English (not a new survey).
+    switch_language(other, "English")
+    assert other.locator("h1").inner_text() == "You have already answered this survey"
+    other.screenshot(path=SHOTS / "en-4-already-answered.png", full_page=True)
     assert len([r for r in export(service) if r["respondent"] == "ZH-001"]) == 1
     ctx.close()
 
@@ -221,8 +261,8 @@ def test_english_anonymous(service: Service, browser: Any) -> None:
     page.locator("#q-b-jiangcheng-q_price").screenshot(path=SHOTS / "en-2-error-item.png")
     pick(page, "b:jiangcheng:q_price", "2")
     press(page, "Next")
-    for name, v in (("a:q_overall", "3"), ("a:q_recommend", "6"), ("a:q_continue", "3"), ("a:q_complained", "1")):
-        pick(page, name, v)
+    pick_overall(page, {"a:q_overall": "3", "a:q_sat_expect": "3", "a:q_sat_ideal": "2", "a:q_recommend": "6",
+                        "a:q_continue": "3", "a:q_complained": "1"})
     page.screenshot(path=SHOTS / "en-overall.png", full_page=True)
     press(page, "Next")
     pick(page, "a:q_age", "20-34")
@@ -237,7 +277,87 @@ def test_english_anonymous(service: Service, browser: Any) -> None:
     assert rec["answers"]["q_customer_type"] == "non_residential" and rec["answers"]["q_complained"] == 1
     assert rec["brands"] == {"jiangcheng": {**{k: (v if v == "NA" else int(v)) for k, v in BRAND.items()},
                                             "q_price": 2}}
+    # The thank-you page's language switch shows the same thanks in Chinese.
+    switch_language(page, "中文")
+    assert page.locator("h1").inner_text() == "感谢您的参与！"
+    page.screenshot(path=SHOTS / "zh-3-thanks-switched.png", full_page=True)
     # The same browser comes back: already answered.
     page.goto(f"{service.base}/s/{SLUG}")
     assert page.locator("h1").inner_text() == "You have already answered this survey"
+    ctx.close()
+
+
+def test_back_and_forward_keep_the_answers(service: Service, browser: Any) -> None:
+    """The browser's own Back/Forward buttons: every page is a GET of the saved draft, nothing is re-posted."""
+    ctx = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    page = ctx.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{service.base}/s/{SLUG}")
+    first_url, did = page.url, draft_id(page)
+    assert f"r={did}" in first_url and "page=1" in first_url
+    pick(page, "a:q_customer_type", "residential")
+    pick(page, "a:q_region", "rural")
+    pick(page, "a:q_usage", "lt100")
+    press(page, "Next")
+    page.locator('input[name="brands"][value="hengyuan"]').check()
+    press(page, "Next")
+    assert "Page 3 of 5" in page.locator(".progress").inner_text()
+
+    page.go_back()
+    assert "Page 2 of 5" in page.locator(".progress").inner_text()
+    assert page.locator('input[name="brands"][value="hengyuan"]').is_checked()
+    page.go_back()
+    assert page.url == first_url and draft_id(page) == did
+    for name, v in (("a:q_customer_type", "residential"), ("a:q_region", "rural"), ("a:q_usage", "lt100")):
+        assert page.locator(f'input[name="{name}"][value="{v}"]').is_checked(), name
+    page.go_forward()
+    page.go_forward()
+    assert "Page 3 of 5" in page.locator(".progress").inner_text() and draft_id(page) == did
+
+    # A validation error, corrected, then Next, then Back: the draft is intact and no POST is replayed.
+    rate_brand(page, "hengyuan", skip="q_hotline")
+    press(page, "Next")
+    assert "check=1" in page.url
+    assert page.locator("#q-b-hengyuan-q_hotline .err").inner_text().endswith("Please answer this question")
+    assert page.locator('input[name="b:hengyuan:q_trust"][value="4"]').is_checked()
+    pick(page, "b:hengyuan:q_hotline", "2")
+    press(page, "Next")
+    assert "Page 4 of 5" in page.locator(".progress").inner_text()
+    saved = draft(service, did)
+    assert saved["brands"]["answers"]["hengyuan"]["q_hotline"] == "2" and saved["answers"]["q_region"] == "rural"
+    page.go_back()  # onto the error page's address: it shows the corrected page
+    assert page.locator(".err").count() == 0
+    assert page.locator('input[name="b:hengyuan:q_hotline"][value="2"]').is_checked()
+    page.go_back()
+    page.go_forward()
+    page.go_forward()
+    assert "Page 4 of 5" in page.locator(".progress").inner_text()
+    assert draft(service, did)["answers"] == saved["answers"]
+    assert draft(service, did)["brands"] == saved["brands"]
+    assert dialogs == []  # no "Confirm form resubmission"
+    ctx.close()
+
+
+def test_a_form_on_another_site_cannot_post_answers(service: Service, browser: Any) -> None:
+    """A real cross-site POST (a page on another origin, holding even a valid draft id and token): refused."""
+    ctx = browser.new_context(viewport=VIEWPORT, locale="en-US")
+    page = ctx.new_page()
+    page.goto(f"{service.base}/s/{SLUG}")
+    did = draft_id(page)
+    hidden = {el.get_attribute("name"): el.get_attribute("value")
+              for el in page.locator('input[type="hidden"]').element_handles()}
+    before = draft(service, did)
+    fields = "".join(f'<input type="hidden" name="{k}" value="{html.escape(v or "")}">' for k, v in hidden.items())
+    evil = (f'<html><body><form method="post" action="{service.base}/s/{SLUG}">{fields}'
+            '<input type="hidden" name="a:q_region" value="urban"><input type="hidden" name="go" value="next">'
+            '<button id="go">Win a prize</button></form></body></html>')
+    page.route("http://attacker.example/", lambda route: route.fulfill(body=evil, content_type="text/html"))
+    page.goto("http://attacker.example/")
+    with page.expect_navigation():
+        page.click("#go")
+    assert page.locator("h1").inner_text() == "Submissions from other websites are not accepted"
+    no_sideways_scroll(page)
+    page.screenshot(path=SHOTS / "en-5-cross-site-refused.png", full_page=True)
+    assert draft(service, did) == before
     ctx.close()
