@@ -176,12 +176,19 @@ class Construct(_Model):
 
 
 class LatentModel(_Model):
-    """The ACSI-style PLS path model: constructs, structural paths (source, target), the index construct."""
+    """The ACSI-style PLS path model: constructs, structural paths (source, target), the index construct.
+
+    ``missing`` is how the estimator treats a respondent's missing or N/A indicator: ``"mean"`` replaces it by
+    the item's mean (Hair et al., *A Primer on PLS-SEM*, §2.3), ``"casewise"`` drops the respondent from the
+    model. The default is ``"mean"``, the treatment every definition published before this field existed was
+    analysed with; the choice is reported with the results either way.
+    """
 
     constructs: list[Construct]
     paths: list[tuple[str, str]]
     satisfaction: str
     scheme: Scheme = "path"
+    missing: Literal["mean", "casewise"] = "mean"
 
 
 class Loyalty(_Model):

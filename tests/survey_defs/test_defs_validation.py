@@ -257,6 +257,15 @@ def test_model_item_in_two_constructs() -> None:
     expect(t, line_of(t, "items: [rec, q2]"), "item 'q2' is in two model constructs: 'PQ'")
 
 
+def test_model_missing_data_treatment() -> None:
+    """``model.missing`` says how the PLS model treats missing indicators: mean (the default) or casewise."""
+    assert load_definition_text(MINI).model.missing == "mean"  # type: ignore[union-attr]
+    t = edit("  satisfaction: SAT\n", "  satisfaction: SAT\n  missing: casewise\n")
+    assert load_definition_text(t).model.missing == "casewise"  # type: ignore[union-attr]
+    t = edit("  satisfaction: SAT\n", "  satisfaction: SAT\n  missing: listwise\n")
+    expect(t, line_of(t, "missing: listwise"), "model: missing: Input should be 'mean' or 'casewise' (got 'listwise')")
+
+
 # ---- brands ----
 def test_no_own_brand() -> None:
     t = edit("    own: true\n", "")
