@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 from analytics.pls import ipma as _ipma
 from analytics.pls._blas import single_threaded_blas
 from analytics.pls.algorithm import fit_correlations, total_effects
+from analytics.pls.ipma import IndexWeights
 from analytics.pls.moments import _Columns
 from analytics.pls.spec import ModelSpec
 
@@ -67,8 +68,8 @@ class _Context:
     tol: float
     mean: Array
     std: Array
-    lo: Array
-    hi: Array
+    ranges: tuple[Array, Array] | None  # the items' scale bounds, when indices are bootstrapped
+    index_weights: IndexWeights
 
 
 @dataclass
@@ -76,7 +77,7 @@ class _Block:
     paths: Array
     weights: Array
     loadings: Array
-    indices: Array
+    indices: Array | None
     total: Array
     r2: Array
     reason: NDArray[np.object_]
@@ -96,7 +97,8 @@ class BootstrapResult:
     samples : bootstrap estimates per group (DataFrame, one row per successful resample).
 
     The tables ``paths``, ``weights``, ``loadings``, ``indices``, ``total_effects`` and ``r2`` each have
-    columns ``estimate, boot_mean, se, t, ci_lower, ci_upper``.
+    columns ``estimate, boot_mean, se, t, ci_lower, ci_upper``. ``indices`` exists only when the bootstrap
+    was given the items' scale bounds (an index needs them).
     """
 
     n_boot: int
@@ -115,6 +117,9 @@ class BootstrapResult:
 
     def table(self, group: str) -> pd.DataFrame:
         """Summary of one parameter group: estimate, bootstrap mean, SE, t and percentile CI."""
+        if group not in self.estimates:
+            hint = " (pass scale_min and scale_max to bootstrap())" if group == "indices" else ""
+            raise KeyError(f"no bootstrap results for {group!r}{hint}")
         est = self.estimates[group]
         s = self.samples[group]
         a = (1.0 - self.ci) / 2.0
@@ -176,8 +181,8 @@ def run_bootstrap(
     n_boot: int,
     random_state: int | np.random.SeedSequence | None,
     n_jobs: int | None,
-    lo: Array,
-    hi: Array,
+    ranges: tuple[Array, Array] | None,
+    index_weights: IndexWeights,
     ci: float,
 ) -> BootstrapResult:
     """Bootstrap a fitted model on ``data`` (the frame it was fitted on); see the module docstring."""
@@ -187,13 +192,13 @@ def run_bootstrap(
         raise ValueError(f"ci must be between 0 and 1, got {ci!r}")
     spec: ModelSpec = model._spec
     m = model._moments
-    Z = _standardised_rows(data, spec.items, m.mean, m.std, model.missing)
+    Z = _standardised_rows(data, spec.items, m.mean, m.std, model.missing_report_.method)  # as in the fit
     if Z.shape[0] != m.n:
         raise ValueError(f"the data has {Z.shape[0]} usable rows but the model was fitted on {m.n}")
     n, p = Z.shape
     q = p * (p + 1) // 2 + p
     P = _products(Z) if n * q * 8 <= P_CACHE_BYTES else None
-    ctx = _Context(Z, P, spec, model.scheme, model.max_iter, model.tol, m.mean, m.std, lo, hi)
+    ctx = _Context(Z, P, spec, model.scheme, model.max_iter, model.tol, m.mean, m.std, ranges, index_weights)
 
     ss = random_state if isinstance(random_state, np.random.SeedSequence) else np.random.SeedSequence(random_state)
     size = int(max(1, min(BLOCK_RESAMPLES, COUNT_CELLS // n)))
@@ -227,7 +232,6 @@ def run_bootstrap(
     tot_lab = [f"{names[s]} -> {names[t]}" for s, t in reach]
     endo = list(spec.endogenous)
     est = model._est
-    full_idx = model.indices(_as_map(spec.items, lo), _as_map(spec.items, hi)).to_numpy()
 
     def cat(attr: str) -> Array:
         return np.concatenate([getattr(b, attr) for b in blocks])[ok]
@@ -239,11 +243,14 @@ def run_bootstrap(
                   np.stack([boot_paths[:, s, t] for s, t in path_idx], axis=1)),
         "weights": (list(spec.items), est.item_weights[0], cat("weights")),
         "loadings": (list(spec.items), est.loadings[0], cat("loadings")),
-        "indices": (names, full_idx, cat("indices")),
         "total_effects": (tot_lab, np.array([est.total[0][s, t] for s, t in reach]),
                           np.stack([boot_total[:, s, t] for s, t in reach], axis=1)),
         "r2": ([names[i] for i in endo], est.r2[0, endo], cat("r2")[:, endo]),
     }
+    if ranges is not None:
+        lo, hi = ranges
+        full_idx = model.indices(_as_map(spec.items, lo), _as_map(spec.items, hi), weights=index_weights)
+        groups["indices"] = (names, full_idx.to_numpy(), cat("indices"))
     return BootstrapResult(
         n_boot=int(n_boot),
         n_failed=int(failed.size),
@@ -296,10 +303,13 @@ def _fit_block(ctx: _Context, seed: np.random.SeedSequence, size: int) -> _Block
     reason[~est.converged] = REASON_NOT_CONVERGED
     reason[est.failed] = REASON_SINGULAR
     reason[constant] = REASON_CONSTANT
-    mean_b = ctx.mean + ctx.std * mu
-    std_b = ctx.std * d
-    with np.errstate(invalid="ignore", divide="ignore"):
-        idx = _ipma.construct_indices(est.item_weights, mean_b, std_b, ctx.lo, ctx.hi, spec)
+    idx = None
+    if ctx.ranges is not None:
+        mean_b = ctx.mean + ctx.std * mu
+        std_b = ctx.std * d
+        lo, hi = ctx.ranges
+        with np.errstate(invalid="ignore", divide="ignore"):
+            idx = _ipma.construct_indices(est.item_weights, mean_b, std_b, lo, hi, spec, ctx.index_weights)
     return _Block(
         paths=est.paths,
         weights=est.item_weights,
@@ -321,7 +331,9 @@ def _products(Z: Array) -> Array:
     return out
 
 
-def _standardised_rows(data: pd.DataFrame, items: tuple[str, ...], mean: Array, std: Array, missing: str) -> Array:
+def _standardised_rows(
+    data: pd.DataFrame, items: tuple[str, ...], mean: Array, std: Array, missing: str | None
+) -> Array:
     """The rows the fit used, standardised; a missing cell (mean replacement) becomes 0."""
     cols = _Columns(data, items)
     out = np.empty((cols.n, len(items)))
@@ -331,6 +343,11 @@ def _standardised_rows(data: pd.DataFrame, items: tuple[str, ...], mean: Array, 
         x /= std
         nan = np.isnan(x)
         if nan.any():
+            if missing is None:
+                j = int(np.flatnonzero(nan.any(axis=0))[0])
+                raise ValueError(
+                    f"item {items[j]!r} has missing values but the model was fitted with missing=None"
+                )
             if missing == "casewise":
                 keep[a:b] = ~nan.any(axis=1)
             x[nan] = 0.0

@@ -1,9 +1,9 @@
 """``PLSPathModel``: the scikit-learn-style estimator for an ACSI-style PLS path model.
 
-The fit reads the data once for the indicators' means and covariance (:mod:`analytics.pls.moments`), runs
-the Wold/Lohmöller iteration on their correlation matrix (:mod:`analytics.pls.algorithm`), and reads the
-data a second time only to compute the construct scores. Quality criteria, indices and the IPMA are
-functions of the same sufficient statistics.
+The fit reads the data once for the indicators' means and covariance (:mod:`analytics.pls.moments`) and runs
+the Wold/Lohmöller iteration on their correlation matrix (:mod:`analytics.pls.algorithm`). Construct scores
+need a second pass over the data, so they are computed the first time ``construct_scores_`` is read, not by
+``fit``. Quality criteria, indices and the IPMA are functions of the same sufficient statistics.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from survey_defs.schema import LatentModel
 
 Bound = _ipma.Bound
+IndexWeights = _ipma.IndexWeights
+_PARAMS = ("blocks", "paths", "scheme", "mode", "missing", "max_iter", "tol")
 
 
 class PLSPathModel:
@@ -40,10 +42,13 @@ class PLSPathModel:
     scheme : inner weighting scheme, ``"path"`` (default), ``"centroid"`` or ``"factorial"``.
     mode : outer mode per construct, ``"A"`` (reflective / correlation weights, default) or ``"B"``
         (formative / regression weights); a single string applies to all constructs.
-    missing : ``"mean"`` (replace a missing cell by its item's mean) or ``"casewise"`` (drop incomplete
-        rows); what was done is reported in ``missing_report_``.
+    missing : how to treat missing cells, chosen explicitly: ``"mean"`` (replace a missing cell by its item's
+        mean) or ``"casewise"`` (drop incomplete rows). The default ``None`` accepts only complete data and
+        raises a ``ValueError`` naming the items with gaps otherwise. What was done is reported in
+        ``missing_report_`` (method, rows used, cells imputed, rows dropped).
     max_iter : iteration cap; reaching it warns with :class:`ConvergenceWarning`.
-    tol : stop when the largest absolute change in any outer weight is below ``tol``.
+    tol : stop when the largest absolute change in any outer weight, ``max_i |w_i(t) − w_i(t−1)|``, is below
+        ``tol`` (default 1e-7, methods.md §5).
 
     Attributes
     ----------
@@ -53,7 +58,8 @@ class PLSPathModel:
     cross_loadings_ : DataFrame, items × constructs.
     r2_, r2_adj_ : Series by endogenous construct; ``R²_adj = 1 − (1 − R²)(n − 1)/(n − k − 1)``.
     construct_scores_ : DataFrame of standardised scores (mean 0, sample variance 1), indexed like the rows
-        used.
+        used; computed from the fitted data on first access (the model keeps a reference to the frame given to
+        ``fit``, not a copy, so do not modify it in place before reading the scores).
     construct_corr_ : DataFrame, construct correlations.
     item_means_, item_stds_ : Series by item, of the data the estimates rest on.
     n_obs_ : rows used. n_iter_ : iterations run. converged_ : whether the weights settled.
@@ -73,7 +79,7 @@ class PLSPathModel:
         paths: Sequence[tuple[str, str]],
         scheme: str = "path",
         mode: Mapping[str, str] | str | None = None,
-        missing: Missing = "mean",
+        missing: Missing | None = None,
         max_iter: int = 300,
         tol: float = 1e-7,
     ) -> None:
@@ -85,14 +91,27 @@ class PLSPathModel:
         self.max_iter = max_iter
         self.tol = tol
 
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor arguments (scikit-learn's estimator protocol, so ``sklearn.base.clone`` works)."""
+        return {k: getattr(self, k) for k in _PARAMS}
+
+    def set_params(self, **params: Any) -> PLSPathModel:
+        """Set constructor arguments by name (scikit-learn's estimator protocol); returns ``self``."""
+        for k, v in params.items():
+            if k not in _PARAMS:
+                raise ValueError(f"invalid parameter {k!r} for PLSPathModel; valid: {', '.join(_PARAMS)}")
+            setattr(self, k, v)
+        return self
+
     @classmethod
     def from_definition(cls, model: LatentModel, **kw: Any) -> PLSPathModel:
         """Build the estimator from a survey definition's latent-model block.
 
-        Keyword arguments (``missing``, ``max_iter``, ``tol``, or ``scheme`` to override the definition's)
-        pass through to the constructor.
+        The definition's ``scheme`` and ``missing`` are used unless overridden; other keyword arguments
+        (``max_iter``, ``tol``) pass through to the constructor.
         """
         kw.setdefault("scheme", model.scheme)
+        kw.setdefault("missing", model.missing)
         return cls(
             blocks={c.id: list(c.items) for c in model.constructs},
             paths=[(s, t) for s, t in model.paths],
@@ -109,8 +128,9 @@ class PLSPathModel:
         ------
         ValueError
             Naming the item or construct: an item absent from the data, non-numeric, all missing or constant;
-            an item in two blocks; a construct with no items or on no path; a path to an unknown construct;
-            a cyclic inner model; fewer rows than the regressions need.
+            items with missing values when no ``missing`` method was chosen; an item in two blocks; a construct
+            with no items or on no path; a path to an unknown construct; a cyclic inner model; fewer rows than
+            the regressions need.
         """
         spec = self._validated_spec()
         moments, report = scan(data, spec.items, self.missing)
@@ -137,6 +157,7 @@ class PLSPathModel:
         self._R = R
         self._est = est
         self._data = data
+        self._scores: pd.DataFrame | None = None
         self._set_attributes(spec, moments, report, est)
         if not self.converged_:
             warnings.warn(
@@ -145,15 +166,26 @@ class PLSPathModel:
                 ConvergenceWarning,
                 stacklevel=2,
             )
-        scores, index = standardized_scores(data, spec.items, moments, est.weights[0], self.missing)
-        self.construct_scores_ = pd.DataFrame(scores, index=index, columns=list(spec.constructs))
         return self
+
+    @property
+    def construct_scores_(self) -> pd.DataFrame:
+        """Standardised construct scores ``Y = Z W`` of the rows used (see the class docstring)."""
+        if not hasattr(self, "_est"):
+            raise AttributeError("this PLSPathModel is not fitted yet; call fit(data) first")
+        if self._scores is None:
+            spec = self._spec
+            scores, index = standardized_scores(
+                self._data, spec.items, self._moments, self._est.weights[0], self.missing_report_.method
+            )
+            self._scores = pd.DataFrame(scores, index=index, columns=list(spec.constructs))
+        return self._scores
 
     def _validated_spec(self) -> ModelSpec:
         if self.scheme not in SCHEMES:
             raise ValueError(f"scheme must be one of {', '.join(SCHEMES)}, got {self.scheme!r}")
-        if self.missing not in ("mean", "casewise"):
-            raise ValueError(f"missing must be 'mean' or 'casewise', got {self.missing!r}")
+        if self.missing not in ("mean", "casewise", None):
+            raise ValueError(f"missing must be 'mean', 'casewise' or None, got {self.missing!r}")
         if int(self.max_iter) < 1:
             raise ValueError(f"max_iter must be at least 1, got {self.max_iter!r}")
         if not float(self.tol) > 0:
@@ -193,57 +225,84 @@ class PLSPathModel:
 
     # ------------------------------------------------------------------ indices and IPMA
 
-    def _ranges(self, scale_min: Bound, scale_max: Bound) -> tuple[np.ndarray, np.ndarray]:
-        m = self._moments
-        return _ipma.item_ranges(self._spec.items, scale_min, scale_max, m.obs_min, m.obs_max)
+    def _ranges(self, scale_min: Bound | None, scale_max: Bound | None) -> tuple[np.ndarray, np.ndarray]:
+        return _ipma.item_ranges(self._spec.items, scale_min, scale_max)
 
-    def indices(self, scale_min: Bound = None, scale_max: Bound = None) -> pd.Series:
-        """ACSI-style 0-100 index of every construct (see :mod:`analytics.pls.ipma` for the formula).
+    def indices(
+        self, scale_min: Bound, scale_max: Bound, *, weights: IndexWeights = "standardized"
+    ) -> pd.Series:
+        """ACSI-style 0-100 index of every construct (formula in :mod:`analytics.pls.ipma`).
 
-        ``scale_min`` / ``scale_max``: the items' scale bounds — one number for all items, a mapping by item
-        for items on different scales, or ``None`` for each item's observed minimum / maximum.
+        ``scale_min`` / ``scale_max`` (required): the items' declared scale bounds — one number for all items,
+        or a mapping by item for items on different scales. ``weights``: ``"standardized"`` (default,
+        methods.md §5: the outer weights rescaled to sum 1) or ``"unstandardized"`` (``w_i / sd(x̃_i)`` rescaled
+        to sum 1, Fornell et al. 1996 / SmartPLS IPMA).
         """
         self._check_fitted()
+        kind = _ipma.check_index_weights(weights)
         lo, hi = self._ranges(scale_min, scale_max)
         m = self._moments
-        idx = _ipma.construct_indices(self._est.item_weights[0], m.mean, m.std, lo, hi, self._spec)
+        idx = _ipma.construct_indices(self._est.item_weights[0], m.mean, m.std, lo, hi, self._spec, kind)
         return pd.Series(idx, index=list(self._spec.constructs), name="index")
 
-    def index(self, construct: str, scale_min: Bound = None, scale_max: Bound = None) -> float:
-        """ACSI-style 0-100 index of ``construct``: ``Σ w̃_i (x̄_i − min_i)/(max_i − min_i) · 100``.
+    def index(
+        self, construct: str, scale_min: Bound, scale_max: Bound, *, weights: IndexWeights = "standardized"
+    ) -> float:
+        """ACSI-style 0-100 index of ``construct`` (issue 5, methods.md §5).
 
-        ``w̃`` are the construct's outer weights made unstandardised (on the 0-100 rescaled items) and
-        rescaled to sum 1 (Fornell et al. 1996); with all items on one scale [min, max] this equals
-        ``(Σ w̃_i x̄_i − min)/(max − min) · 100``.
+        The construct's outer weights ``outer_weights_`` are rescaled to sum 1 (``w̃``) and, with all items on
+        one scale [``scale_min``, ``scale_max``], the index is ``(Σ w̃_i x̄_i − scale_min)/(scale_max −
+        scale_min) · 100``; with per-item bounds, ``Σ w̃_i (x̄_i − min_i)/(max_i − min_i) · 100``.
+        ``weights="unstandardized"`` uses ``w̃_i ∝ w_i / sd(x̃_i)`` instead (see :mod:`analytics.pls.ipma`).
+        The bounds are required: they are the items' declared scale, never the observed range.
         """
         self._check_fitted()
         if construct not in self._spec.constructs:
             raise ValueError(f"unknown construct {construct!r}")
-        return float(self.indices(scale_min, scale_max)[construct])
+        return float(self.indices(scale_min, scale_max, weights=weights)[construct])
 
-    def index_weights(self, scale_min: Bound = None, scale_max: Bound = None) -> pd.Series:
-        """The rescaled weights ``w̃`` of every item (summing to 1 within each construct)."""
+    def index_weights(
+        self,
+        scale_min: Bound | None = None,
+        scale_max: Bound | None = None,
+        *,
+        weights: IndexWeights = "standardized",
+    ) -> pd.Series:
+        """The rescaled weights ``w̃`` of every item (summing to 1 within each construct).
+
+        Standardized weights do not depend on the scale bounds; unstandardized ones do (``sd(x̃_i)`` is on the
+        0-100 rescaled item), so they need ``scale_min`` / ``scale_max``.
+        """
         self._check_fitted()
-        lo, hi = self._ranges(scale_min, scale_max)
-        w = _ipma.rescaled_weights(self._est.item_weights[0], self._moments.std, lo, hi, self._spec)
+        kind = _ipma.check_index_weights(weights)
+        m = self._moments
+        if kind == "standardized" and scale_min is None and scale_max is None:
+            lo, hi = np.zeros(len(self._spec.items)), np.ones(len(self._spec.items))
+        else:
+            lo, hi = self._ranges(scale_min, scale_max)
+        w = _ipma.rescaled_weights(self._est.item_weights[0], m.std, lo, hi, self._spec, kind)
         return pd.Series(w, index=list(self._spec.items), name="index_weight")
 
-    def ipma(self, target: str, scale_min: Bound = None, scale_max: Bound = None) -> pd.DataFrame:
+    def ipma(
+        self, target: str, scale_min: Bound, scale_max: Bound, *, weights: IndexWeights = "standardized"
+    ) -> pd.DataFrame:
         """Importance-performance map for ``target``: one row per driver (a construct with a total effect).
 
-        ``importance`` is the driver's unstandardised total effect on the target (target points per driver
-        point, both on their 0-100 scores), ``performance`` the driver's 0-100 index; see
-        :func:`analytics.pls.ipma.ipma_table`.
+        ``performance`` is the driver's 0-100 index, exactly ``index(driver, scale_min, scale_max,
+        weights=weights)``; ``importance`` is the driver's unstandardised total effect on the target — the
+        change in the target's 0-100 score per point of the driver's 0-100 score, with the scores built from
+        the same ``weights`` (OLS on the scores, chained along the paths; see :mod:`analytics.pls.ipma`).
         """
         self._check_fitted()
         if target not in self._spec.constructs:
             raise ValueError(f"unknown construct {target!r}")
+        kind = _ipma.check_index_weights(weights)
         lo, hi = self._ranges(scale_min, scale_max)
         m = self._moments
         w = self._est.item_weights[0]
-        usum = _ipma.unstandardised_weight_sums(w, m.std, lo, hi, self._spec)
-        idx = _ipma.construct_indices(w, m.mean, m.std, lo, hi, self._spec)
-        return _ipma.ipma_table(target, self._spec, self._est.total[0], usum, idx)
+        unstd = _ipma.unstandardised_total(w, m.cov, lo, hi, self._spec, kind)
+        idx = _ipma.construct_indices(w, m.mean, m.std, lo, hi, self._spec, kind)
+        return _ipma.ipma_table(target, self._spec, self._est.total[0], unstd, idx)
 
     # ------------------------------------------------------------------ quality criteria
 
@@ -285,13 +344,18 @@ class PLSPathModel:
             ],
             columns=["source", "target", "direct", "indirect", "total"],
         )
+        rep = self.missing_report_
         info = pd.Series(
             {
                 "n_obs": self.n_obs_,
                 "scheme": self.scheme,
                 "n_iter": self.n_iter_,
                 "converged": self.converged_,
-                "missing": str(self.missing_report_),
+                "missing_method": rep.method,
+                "n_rows": rep.n_rows,
+                "n_cells_imputed": rep.n_imputed,
+                "n_rows_dropped": rep.n_dropped,
+                "missing": str(rep),
             },
             name="model",
         )
@@ -337,27 +401,31 @@ class PLSPathModel:
         random_state: int | np.random.SeedSequence | None = None,
         n_jobs: int | None = -1,
         *,
-        scale_min: Bound = None,
-        scale_max: Bound = None,
+        scale_min: Bound | None = None,
+        scale_max: Bound | None = None,
+        index_weights: IndexWeights = "standardized",
         ci: float = 0.95,
         data: pd.DataFrame | None = None,
     ) -> BootstrapResult:
         """Bootstrap standard errors, t values and percentile CIs (see :mod:`analytics.pls.bootstrap`).
 
+        The 0-100 indices are bootstrapped when the items' scale bounds ``scale_min`` / ``scale_max`` are
+        given (with ``index_weights`` as in :meth:`index`); without them the result has no ``indices`` group.
         ``data`` defaults to the frame given to ``fit`` (which the model keeps a reference to, not a copy).
         """
         from analytics.pls.bootstrap import run_bootstrap
 
         self._check_fitted()
-        lo, hi = self._ranges(scale_min, scale_max)
+        kind = _ipma.check_index_weights(index_weights)
+        ranges = None if scale_min is None and scale_max is None else self._ranges(scale_min, scale_max)
         return run_bootstrap(
             self,
             self._data if data is None else data,
             n_boot=n_boot,
             random_state=random_state,
             n_jobs=n_jobs,
-            lo=lo,
-            hi=hi,
+            ranges=ranges,
+            index_weights=kind,
             ci=ci,
         )
 

@@ -1,4 +1,4 @@
-"""Sufficient statistics of the indicators in one pass over the data: means, covariance, ranges.
+"""Sufficient statistics of the indicators in one pass over the data: means and covariance.
 
 Once the indicators are standardised, PLS path modelling needs nothing but their correlation matrix
 (Lohmöller 1989, ch. 2): outer weights, construct correlations, loadings, paths and R² are all functions of
@@ -9,7 +9,8 @@ it. So a fit reads the data once, in row chunks of a small float64 buffer, accum
 around a provisional centre ``c`` (the first chunk's means, for numerical stability), and finishes with
 ``cov = (G − n·μ μᵀ)/(n − 1)`` where ``μ = s/n``. Memory is the buffer plus p×p accumulators, whatever n.
 
-Missing cells (NaN):
+Missing cells (NaN) are handled only as the caller chose (``missing=None``, the default, refuses data with
+gaps and names the items that have them):
 
 - ``"mean"``: each missing cell takes its column's observed mean (Hair et al. 2022, *A Primer on PLS-SEM*,
   3rd ed., §2.3). With ``o`` the observed-indicator and ``x⁰`` the shifted data with zeros at missing cells,
@@ -40,19 +41,22 @@ class MissingReport:
 
     Attributes
     ----------
-    method : "mean" or "casewise"
+    method : "mean", "casewise", or None when none was chosen (then the data had no missing cells)
     n_rows : rows in the data given to ``fit``
     n_used : rows the estimates rest on
     n_dropped : rows dropped (casewise only)
     n_imputed : cells replaced by their column mean (mean only)
+    n_incomplete : rows with at least one missing item — the rows the treatment touched (imputed into under
+        ``"mean"``, dropped under ``"casewise"``)
     missing_by_item : missing cells per item, over all rows
     """
 
-    method: Missing
+    method: Missing | None
     n_rows: int
     n_used: int
     n_dropped: int
     n_imputed: int
+    n_incomplete: int
     missing_by_item: pd.Series = field(repr=False)
 
     @property
@@ -64,18 +68,30 @@ class MissingReport:
             return f"no missing data ({self.n_rows} rows)"
         if self.method == "casewise":
             return f"casewise deletion: {self.n_dropped} of {self.n_rows} rows dropped, {self.n_used} used"
-        return f"mean replacement: {self.n_imputed} cells imputed in {self.n_rows} rows"
+        return (
+            f"mean replacement: {self.n_imputed} cells imputed in {self.n_incomplete} of {self.n_rows} rows"
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain-data form for JSON output: the method chosen and the rows and cells it affected."""
+        return {
+            "method": self.method,
+            "n_rows": self.n_rows,
+            "n_used": self.n_used,
+            "n_rows_dropped": self.n_dropped,
+            "n_cells_imputed": self.n_imputed,
+            "n_rows_incomplete": self.n_incomplete,
+            "missing_by_item": {str(k): int(v) for k, v in self.missing_by_item.items() if v},
+        }
 
 
 @dataclass(frozen=True)
 class Moments:
-    """Means, sample covariance (ddof = 1), correlation and observed ranges of the indicators in use."""
+    """Means, sample covariance (ddof = 1) and correlation of the indicators in use."""
 
     n: int
     mean: NDArray[np.float64]
     cov: NDArray[np.float64]
-    obs_min: NDArray[np.float64]
-    obs_max: NDArray[np.float64]
 
     @property
     def std(self) -> NDArray[np.float64]:
@@ -132,16 +148,17 @@ class _Columns:
                 yield a, b, x
 
 
-def scan(data: pd.DataFrame, items: Sequence[str], missing: Missing) -> tuple[Moments, MissingReport]:
-    """One pass over ``data[items]``: means, covariance and ranges under the chosen missing-data rule.
+def scan(data: pd.DataFrame, items: Sequence[str], missing: Missing | None) -> tuple[Moments, MissingReport]:
+    """One pass over ``data[items]``: means and covariance under the chosen missing-data rule.
 
     Raises
     ------
     ValueError
-        When an item is absent or not numeric, all missing, or constant (zero variance).
+        When an item is absent or not numeric, all missing, or constant (zero variance); or when the data has
+        missing cells and ``missing`` is None (naming the items that have them).
     """
-    if missing not in ("mean", "casewise"):
-        raise ValueError(f"missing must be 'mean' or 'casewise', got {missing!r}")
+    if missing not in ("mean", "casewise", None):
+        raise ValueError(f"missing must be 'mean', 'casewise' or None, got {missing!r}")
     cols = _Columns(data, items)
     p = cols.p
     G = np.zeros((p, p))
@@ -153,8 +170,6 @@ def scan(data: pd.DataFrame, items: Sequence[str], missing: Missing) -> tuple[Mo
     N: NDArray[np.float64] | None = None
     G_cc = np.zeros((p, p))  # complete rows only (casewise)
     s_cc = np.zeros(p)
-    lo = np.full(p, np.inf)
-    hi = np.full(p, -np.inf)
     c: NDArray[np.float64] | None = None
 
     for a, b, x in cols.chunks():
@@ -162,8 +177,6 @@ def scan(data: pd.DataFrame, items: Sequence[str], missing: Missing) -> tuple[Mo
         if c is None:
             seen = ~np.isnan(x)
             c = np.where(seen, x, 0.0).sum(axis=0) / np.maximum(seen.sum(axis=0), 1)
-        lo = np.fmin(lo, np.fmin.reduce(x, axis=0))
-        hi = np.fmax(hi, np.fmax.reduce(x, axis=0))
         x -= c
         cs = x.sum(axis=0)
         if np.isfinite(cs).all():
@@ -206,6 +219,14 @@ def scan(data: pd.DataFrame, items: Sequence[str], missing: Missing) -> tuple[Mo
     for j, i in enumerate(items):
         if cnt[j] == 0:
             raise ValueError(f"item {i!r} has no observed values")
+    if missing is None and Bm is not None:
+        holes = missing_by_item[missing_by_item > 0]
+        listed = ", ".join(f"{i!r} ({v})" for i, v in holes.items())
+        raise ValueError(
+            f"the data has missing values in item{'s' if len(holes) > 1 else ''} {listed} "
+            f"({n_rows - n_complete} of {n_rows} rows incomplete); choose missing='mean' (mean replacement) "
+            "or missing='casewise' (casewise deletion)"
+        )
 
     if Bm is None or N is None:  # complete data
         mu = s / n_rows
@@ -238,9 +259,10 @@ def scan(data: pd.DataFrame, items: Sequence[str], missing: Missing) -> tuple[Mo
         n_used=n_used,
         n_dropped=n_rows - n_used,
         n_imputed=n_imputed,
+        n_incomplete=n_rows - n_complete,
         missing_by_item=missing_by_item,
     )
-    return Moments(n=n_used, mean=mean, cov=cov, obs_min=lo, obs_max=hi), report
+    return Moments(n=n_used, mean=mean, cov=cov), report
 
 
 def standardized_scores(
@@ -248,7 +270,7 @@ def standardized_scores(
     items: Sequence[str],
     moments: Moments,
     weights: NDArray[np.float64],
-    missing: Missing,
+    missing: Missing | None,
 ) -> tuple[NDArray[np.float64], pd.Index]:
     """Construct scores ``Y = Z W`` for every row used, ``Z`` the standardised indicators.
 

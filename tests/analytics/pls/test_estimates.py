@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
 
 import numpy as np
@@ -173,3 +174,102 @@ def test_from_definition() -> None:
     assert m.mode == {"X": "A", "M": "B", "Y": "A"}
     assert (m.scheme, m.missing) == ("factorial", "casewise")
     assert PLSPathModel.from_definition(lm, scheme="path").scheme == "path"
+    assert PLSPathModel.from_definition(lm).missing == "mean"  # the definition's (default) choice
+    assert PLSPathModel.from_definition(lm.model_copy(update={"missing": "casewise"})).missing == "casewise"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_one_iteration_is_one_lohmoller_step_from_unit_weights(small_data: pd.DataFrame, scheme: str) -> None:
+    """``max_iter=1``: the weights are one mode A step from unit weights, computed here on the raw data
+    (Lohmöller 1989, §2.2): scores from unit weights, inner proxies by the scheme, covariance of each item with
+    its construct's proxy, rescaled to unit score variance."""
+    with pytest.warns(ConvergenceWarning):
+        m = PLSPathModel(SMALL_BLOCKS, SMALL_PATHS, scheme=scheme, max_iter=1).fit(small_data)
+    Z = standardise(small_data)
+    Y = pd.DataFrame({c: Z[items].sum(axis=1) for c, items in SMALL_BLOCKS.items()})  # initial weights 1
+    Y = standardise(Y)
+    C = Y.corr()
+    proxy = {}
+    for c in SMALL_BLOCKS:
+        preds = [s for s, t in SMALL_PATHS if t == c]
+        neighbours = preds + [t for s, t in SMALL_PATHS if s == c]
+        if scheme == "path":
+            e = dict(zip(preds, ols(Y[c].to_numpy(), Y[preds].to_numpy())[0], strict=True)) if preds else {}
+            e |= {t: C.loc[c, t] for s, t in SMALL_PATHS if s == c}
+        elif scheme == "centroid":
+            e = {j: np.sign(C.loc[c, j]) for j in neighbours}
+        else:
+            e = {j: C.loc[c, j] for j in neighbours}
+        proxy[c] = sum(v * Y[j] for j, v in e.items())
+    for c, items in SMALL_BLOCKS.items():
+        w = Z[items].to_numpy().T @ proxy[c].to_numpy() / (len(Z) - 1)  # mode A: cov(item, proxy)
+        w /= np.std(Z[items].to_numpy() @ w, ddof=1)
+        if (np.corrcoef(Z[items].T.to_numpy(), Z[items].to_numpy() @ w)[-1, :-1] < 0).sum() > len(items) / 2:
+            w = -w
+        np.testing.assert_allclose(m.outer_weights_[items], w, atol=1e-12)
+    assert m.n_iter_ == 1 and not m.converged_
+
+
+def test_stopping_rule_is_the_largest_weight_change_below_1e_7() -> None:
+    """Default ``tol`` is 1e-7 on ``max_i |Δw_i|``: the fit stops at the first iteration whose largest change
+    is below it — on this slowly converging case while the summed change is still above it, so the rule is
+    the max, not the sum."""
+    assert inspect.signature(PLSPathModel).parameters["tol"].default == 1e-7
+    blocks = {"A": ["a1", "a2", "a3", "a4"], "B": ["b1", "b2"], "C": ["c1", "c2", "c3"], "D": ["d1", "d2"]}
+    true = {("A", "B"): 0.4, ("A", "C"): 0.3, ("B", "C"): 0.35, ("C", "D"): 0.6, ("B", "D"): -0.2}
+    df = simulate(90, blocks, true, item_corr={"A": 0.3, "B": 0.7, "C": 0.5, "D": 0.6}, random_state=103,
+                  likert=(1, 5))
+    paths, mode = list(true), {"C": "B"}
+    m = PLSPathModel(blocks, paths, mode=mode).fit(df)
+    assert m.tol == 1e-7 and m.converged_
+    k = m.n_iter_
+
+    def weights(n: int) -> np.ndarray:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return PLSPathModel(blocks, paths, mode=mode, max_iter=n).fit(df).outer_weights_.to_numpy()
+
+    last, before, earlier = weights(k), weights(k - 1), weights(k - 2)
+    np.testing.assert_array_equal(last, m.outer_weights_.to_numpy())
+    assert np.abs(last - before).max() < 1e-7
+    assert np.abs(last - before).sum() >= 1e-7
+    assert np.abs(before - earlier).max() >= 1e-7
+
+
+def test_sklearn_parameter_protocol(ecsi_data: pd.DataFrame) -> None:
+    m = PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST, scheme="centroid", missing="casewise", tol=1e-9)
+    params = m.get_params()
+    assert params == {"blocks": ECSI_BLOCKS, "paths": ECSI_PATH_LIST, "scheme": "centroid", "mode": None,
+                      "missing": "casewise", "max_iter": 300, "tol": 1e-9}
+    twin = PLSPathModel(**params)
+    assert twin.get_params() == params
+    assert m.set_params(scheme="factorial", max_iter=50) is m and (m.scheme, m.max_iter) == ("factorial", 50)
+    with pytest.raises(ValueError, match="invalid parameter 'alpha'"):
+        m.set_params(alpha=1)
+    # sklearn.base.clone's contract: klass(**get_params(deep=False)) keeps every parameter object as given
+    clone = type(m)(**m.get_params(deep=False))
+    assert all(clone.get_params()[k] is v for k, v in m.get_params().items())
+
+
+def test_construct_scores_are_computed_on_first_access(
+    ecsi_data: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``fit`` reads the data once (the moments); the scores' second pass happens only if they are read."""
+    from analytics.pls import model as model_module
+
+    calls: list[int] = []
+    real = model_module.standardized_scores
+
+    def counting(*args: object, **kw: object) -> object:
+        calls.append(1)
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(model_module, "standardized_scores", counting)
+    m = PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST).fit(ecsi_data)
+    assert calls == []
+    first = m.construct_scores_
+    assert m.construct_scores_ is first and calls == [1]
+    m.fit(ecsi_data.iloc[:200])
+    assert len(m.construct_scores_) == 200 and calls == [1, 1]
+    with pytest.raises(AttributeError, match="not fitted"):
+        _ = PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST).construct_scores_

@@ -15,17 +15,54 @@ def model(ecsi_data: pd.DataFrame) -> PLSPathModel:
     return PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST).fit(ecsi_data)
 
 
-def test_index_is_the_methods_formula(model: PLSPathModel, ecsi_data: pd.DataFrame) -> None:
-    """methods.md §5: w̃ = unstandardised weights rescaled to sum 1; Σ w̃_i (x̄_i − 1)/9 · 100 on 1-10 items."""
-    items = ECSI_BLOCKS["Satisfaction"]
-    w = model.outer_weights_[items] / ecsi_data[items].std()
+@pytest.fixture(scope="module")
+def uneven(ecsi_data: pd.DataFrame) -> pd.DataFrame:
+    """The ECSI data with the satisfaction items' spreads made clearly unequal (still on 1-10)."""
+    df = ecsi_data.copy()
+    df["SAT2"] = 1 + np.round((df["SAT2"] - 1) * 0.4)
+    df["SAT3"] = np.clip(np.round(5.5 + (df["SAT3"] - 5.5) * 1.6), 1, 10)
+    sd = df[ECSI_BLOCKS["Satisfaction"]].std()
+    assert sd.max() / sd.min() > 2
+    return df
+
+
+def _by_hand(m: PLSPathModel, df: pd.DataFrame, items: list[str], lo: float, hi: float, unstd: bool) -> float:
+    w = m.outer_weights_[items].to_numpy()
+    if unstd:
+        w = w / (df[items].std().to_numpy() * 100 / (hi - lo))
     wt = w / w.sum()
-    expected = float((wt * (ecsi_data[items].mean() - 1) / 9 * 100).sum())
-    assert model.index("Satisfaction", 1, 10) == pytest.approx(expected, abs=1e-10)
-    # (Σ w̃ x̄ − Min)/(Max − Min) · 100 with Min = Σ w̃·1, Max = Σ w̃·10
-    xbar = float((wt * ecsi_data[items].mean()).sum())
-    assert model.index("Satisfaction", 1, 10) == pytest.approx((xbar - 1) / 9 * 100, abs=1e-10)
-    np.testing.assert_allclose(model.index_weights(1, 10)[items], wt, atol=1e-12)
+    return float((wt @ df[items].mean().to_numpy() - lo) / (hi - lo) * 100)
+
+
+def test_index_is_the_contract_formula(uneven: pd.DataFrame) -> None:
+    """Issue 5 / methods.md §5: outer weights rescaled to sum 1, ``(Σ w̃_i x̄_i − min)/(max − min) · 100``."""
+    m = PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST).fit(uneven)
+    items = ECSI_BLOCKS["Satisfaction"]
+    w = m.outer_weights_[items].to_numpy()
+    wt = w / w.sum()
+    expected = (float(wt @ uneven[items].mean().to_numpy()) - 1) / (10 - 1) * 100
+    assert abs(m.index("Satisfaction", 1, 10) - expected) < 1e-9
+    assert abs(m.index("Satisfaction", scale_min=1, scale_max=10) - expected) < 1e-9
+    np.testing.assert_allclose(m.index_weights()[items], wt, atol=1e-12)
+    idx = m.indices(1, 10)
+    for c, its in ECSI_BLOCKS.items():
+        assert abs(idx[c] - _by_hand(m, uneven, its, 1, 10, unstd=False)) < 1e-9, c
+
+
+def test_unstandardized_index_weights_are_an_explicit_option(uneven: pd.DataFrame) -> None:
+    """``weights="unstandardized"``: w̃ ∝ w_i / sd(x_i) (Fornell et al. 1996; SmartPLS IPMA) — a different
+    number on these data, so the default above is not it."""
+    m = PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST).fit(uneven)
+    items = ECSI_BLOCKS["Satisfaction"]
+    got = m.index("Satisfaction", 1, 10, weights="unstandardized")
+    assert abs(got - _by_hand(m, uneven, items, 1, 10, unstd=True)) < 1e-9
+    assert abs(got - m.index("Satisfaction", 1, 10)) > 0.1
+    u = m.outer_weights_[items] / uneven[items].std()
+    np.testing.assert_allclose(m.index_weights(1, 10, weights="unstandardized")[items], u / u.sum(), atol=1e-12)
+    with pytest.raises(ValueError, match="scale_min is required"):
+        m.index_weights(weights="unstandardized")
+    with pytest.raises(ValueError, match="weights must be 'standardized' or 'unstandardized', got 'raw'"):
+        m.index("Satisfaction", 1, 10, weights="raw")  # type: ignore[arg-type]
 
 
 def test_indices_for_every_construct(model: PLSPathModel) -> None:
@@ -54,32 +91,48 @@ def test_items_on_different_scales(ecsi_data: pd.DataFrame, model: PLSPathModel)
         m.indices(1, 1)
 
 
-def test_default_range_is_the_observed_one(model: PLSPathModel, ecsi_data: pd.DataFrame) -> None:
-    items = [i for v in ECSI_BLOCKS.values() for i in v]
-    lo, hi = ecsi_data[items].min().to_dict(), ecsi_data[items].max().to_dict()
-    np.testing.assert_allclose(model.indices(), model.indices(lo, hi), atol=1e-12)
+def test_scale_bounds_are_required(model: PLSPathModel) -> None:
+    """An index relative to the observed min/max would move with the sample: the declared bounds are needed."""
+    with pytest.raises(TypeError):
+        model.index("Satisfaction")  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        model.indices()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        model.ipma("Satisfaction")  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="scale_min is required"):
+        model.index("Satisfaction", None, 10)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="scale_max is required"):
+        model.indices(1, None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="unknown construct 'Nope'"):
         model.index("Nope", 1, 10)
 
 
-def test_ipma_importance_is_the_unstandardised_total_effect(small_data: pd.DataFrame) -> None:
-    """Importance by hand: OLS on the 0-100 construct scores Σ w̃_i x̃_i, chained along the paths."""
+@pytest.mark.parametrize("weights", ["standardized", "unstandardized"])
+def test_ipma_importance_is_the_unstandardised_total_effect(small_data: pd.DataFrame, weights: str) -> None:
+    """Importance by hand: OLS on the 0-100 construct scores Σ w̃_i x̃_i (with the index's weights), chained
+    along the paths; performance is the index."""
     df = small_data.copy()
     m = PLSPathModel(SMALL_BLOCKS, SMALL_PATHS).fit(df)
-    lo, hi = df.min(), df.max()
-    w = m.index_weights()
+    lo, hi = df.min().to_dict(), df.max().to_dict()
+    w = m.index_weights(lo, hi, weights=weights)  # type: ignore[arg-type]
     lv = pd.DataFrame({
         c: sum(w[i] * (df[i] - lo[i]) / (hi[i] - lo[i]) * 100 for i in items) for c, items in SMALL_BLOCKS.items()
     })
     (b_xm,), _ = ols(lv["M"].to_numpy(), lv[["X"]].to_numpy())
     (b_xy, b_my), _ = ols(lv["Y"].to_numpy(), lv[["X", "M"]].to_numpy())
-    table = m.ipma("Y")
+    table = m.ipma("Y", lo, hi, weights=weights)  # type: ignore[arg-type]
     assert list(table.index) == ["X", "M"]
     assert table.loc["X", "importance"] == pytest.approx(b_xy + b_xm * b_my, abs=1e-10)
     assert table.loc["M", "importance"] == pytest.approx(b_my, abs=1e-10)
-    assert table.loc["X", "performance"] == pytest.approx(lv["X"].mean(), abs=1e-10)
-    assert table.loc["M", "performance"] == pytest.approx(m.index("M"), abs=1e-12)
-    assert table.loc["X", "total_effect"] == pytest.approx(m.total_effects_.loc["X", "Y"])
+    for c in ("X", "M"):
+        assert table.loc[c, "performance"] == pytest.approx(lv[c].mean(), abs=1e-10)
+        assert table.loc[c, "performance"] == m.index(c, lo, hi, weights=weights)  # type: ignore[arg-type]
+        assert table.loc[c, "total_effect"] == pytest.approx(m.total_effects_.loc[c, "Y"])
+    if weights == "unstandardized":
+        # the scores are then linear in the PLS scores: importance = standardised effect × sd ratio
+        for c in ("X", "M"):
+            ratio = lv["Y"].std() / lv[c].std()
+            assert table.loc[c, "importance"] == pytest.approx(m.total_effects_.loc[c, "Y"] * ratio, abs=1e-10)
     assert set(table["quadrant"]) <= {"concentrate here", "keep up the good work", "low priority",
                                       "possible overkill"}
 
@@ -89,5 +142,7 @@ def test_ipma_for_satisfaction(model: PLSPathModel) -> None:
     assert list(t.index) == ["Image", "Expectation", "Quality", "Value"]
     assert list(t.columns) == ["importance", "performance", "total_effect", "quadrant"]
     assert t.index.name == "driver"
+    for driver in t.index:
+        assert t.loc[driver, "performance"] == model.index(driver, 1, 10)
     with pytest.raises(ValueError, match="construct 'Image' has no drivers"):
-        model.ipma("Image")
+        model.ipma("Image", 1, 10)

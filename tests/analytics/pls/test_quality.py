@@ -139,3 +139,39 @@ def test_mode_b_and_single_item_conventions(small_data: pd.DataFrame) -> None:
     rel = m.summary().reliability
     assert rel.loc["X", "rho_A"] == 1.0  # mode B
     assert rel.loc["M"].tolist() == [1.0, 1.0, 1.0, 1.0]  # single item
+
+
+def test_f_squared_when_dropping_the_path_leaves_a_construct_on_no_path() -> None:
+    """X -> Y <- Z, Y -> W. Without Z -> Y, Z is on no path and leaves the model: R²_excl(Y) is Y's R² in the
+    model {X, Y, W} re-estimated without Z — by hand, corr(X, Y)² of that model's scores (Y's only predecessor
+    is X). Without Y -> W, W leaves the model and has no R²: f² = R²/(1 − R²)."""
+    from analytics.pls.datasets import simulate
+
+    blocks = {"X": ["x1", "x2"], "Z": ["z1", "z2", "z3"], "Y": ["y1", "y2", "y3"], "W": ["w1", "w2"]}
+    true = {("X", "Y"): 0.3, ("Z", "Y"): 0.45, ("Y", "W"): 0.5}
+    df = simulate(150, blocks, true, item_corr=0.5, random_state=21)
+    m = PLSPathModel(blocks, list(true)).fit(df)
+    paths = m.summary().paths.set_index(["source", "target"])
+    r2_y, r2_w = m.r2_["Y"], m.r2_["W"]
+
+    reduced = PLSPathModel({c: blocks[c] for c in ("X", "Y", "W")}, [("X", "Y"), ("Y", "W")]).fit(df)
+    Yr = reduced.construct_scores_
+    r2_excl = np.corrcoef(Yr["X"], Yr["Y"])[0, 1] ** 2
+    assert paths.loc[("Z", "Y"), "f2"] == pytest.approx((r2_y - r2_excl) / (1 - r2_y), abs=1e-10)
+    # Z's removal changes Y's inner proxy, so the reduced model's R² is not the full model's corr(X, Y)²
+    assert abs(r2_excl - m.construct_corr_.loc["X", "Y"] ** 2) > 1e-6
+    assert paths.loc[("Y", "W"), "f2"] == pytest.approx(r2_w / (1 - r2_w), abs=1e-12)
+    # dropping X -> Y drops X likewise
+    reduced = PLSPathModel({c: blocks[c] for c in ("Z", "Y", "W")}, [("Z", "Y"), ("Y", "W")]).fit(df)
+    Yr = reduced.construct_scores_
+    r2_excl = np.corrcoef(Yr["Z"], Yr["Y"])[0, 1] ** 2
+    assert paths.loc[("X", "Y"), "f2"] == pytest.approx((r2_y - r2_excl) / (1 - r2_y), abs=1e-10)
+
+
+def test_f_squared_of_a_single_path_model(small_data: pd.DataFrame) -> None:
+    """Removing the only path leaves no model: R²_excl = 0 and f² = R²/(1 − R²)."""
+    m = PLSPathModel({"X": SMALL_BLOCKS["X"], "Y": SMALL_BLOCKS["Y"]}, [("X", "Y")]).fit(small_data)
+    f2 = m.summary().paths.set_index(["source", "target"]).loc[("X", "Y"), "f2"]
+    Y = m.construct_scores_
+    r2 = np.corrcoef(Y["X"], Y["Y"])[0, 1] ** 2
+    assert f2 == pytest.approx(r2 / (1 - r2), abs=1e-12)
