@@ -2,14 +2,18 @@
 
 Maps the definition's model block onto `analytics.pls.PLSPathModel`: indicator values are the raw answers
 (reverse-coded items flipped, N/A and missing as NaN, each item with its own scale bounds), taken for the own brand
-where items are asked per brand. The index is the satisfaction construct's ACSI-style score
+where items are asked per brand. Missing and N/A indicators are treated as the definition's ``model.missing``
+says (mean replacement by default, or casewise deletion), and the output reports the method with the cells
+imputed and rows dropped. The index is the satisfaction construct's ACSI-style score
 
     ACSI = (sum_i w~_i xbar_i - Min) / (Max - Min) * 100,   Min = sum_i w~_i min_i,  Max = sum_i w~_i max_i,
 
-with w~ the outer weights rescaled to sum 1 (Fornell et al. 1996; methods.md section 5), and a percentile
-bootstrap CI over respondents. Quality criteria follow Hair et al., *A Primer on PLS-SEM*: reliability
-(alpha, rho_A, rho_C >= 0.70), convergent validity (AVE >= 0.50), discriminant validity (HTMT < 0.85 strict,
-< 0.90 lenient; Henseler et al. 2015) and Fornell-Larcker; IPMA for the satisfaction construct.
+with w~ the outer weights (``outer_weights_``) rescaled to sum 1 (methods.md section 5; `PLSPathModel.index`
+with its default ``weights="standardized"``), and a percentile bootstrap CI over respondents. Quality criteria
+follow Hair et al., *A Primer on PLS-SEM*: reliability (alpha, rho_A, rho_C >= 0.70), convergent validity
+(AVE >= 0.50), discriminant validity (HTMT < 0.85 strict, < 0.90 lenient; Henseler et al. 2015) and
+Fornell-Larcker; IPMA for the satisfaction construct (importance: unstandardised total effect on the 0-100
+scores; performance: the driver's 0-100 index, with the same weights).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from analytics.data import ResponseData
 from survey_defs.schema import SurveyDefinition
 
 MIN_ROWS = 30
+MISSING_LABELS = {"mean": "mean replacement", "casewise": "casewise deletion"}
 
 
 def _bounds(definition: SurveyDefinition, item_id: str) -> tuple[float, float]:
@@ -66,6 +71,20 @@ def _num(v: Any) -> Any:
     return v
 
 
+def _missing(report: Any, setting: str) -> dict[str, Any]:
+    """The missing-data treatment as chosen by the definition, with the rows and cells it affected."""
+    return {
+        "method": MISSING_LABELS[setting],
+        "setting": setting,
+        "n_rows": int(report.n_rows),
+        "n_used": int(report.n_used),
+        "n_cells_imputed": int(report.n_imputed),
+        "n_rows_imputed": int(report.n_incomplete) if setting == "mean" else 0,
+        "n_rows_dropped": int(report.n_dropped),
+        "report": str(report),
+    }
+
+
 def acsi_analysis(
     definition: SurveyDefinition,
     data: ResponseData,
@@ -83,19 +102,22 @@ def acsi_analysis(
         raise ValueError("the definition has no latent model block")
     df = indicator_frame(definition, data, brand)
     complete = int(df.notna().all(axis=1).sum())
-    if len(df) < MIN_ROWS:
-        return {"value": None, "status": "insufficient_data", "n": len(df),
-                "reason": f"{len(df)} respondents; the PLS path model needs at least {MIN_ROWS}"}
+    usable = complete if model.missing == "casewise" else len(df)
+    if usable < MIN_ROWS:
+        what = "respondents" if usable == len(df) else f"complete respondents (casewise deletion, of {len(df)})"
+        return {"value": None, "status": "insufficient_data", "n": usable,
+                "reason": f"{usable} {what}; the PLS path model needs at least {MIN_ROWS}"}
     lo = {i: _bounds(definition, i)[0] for i in df.columns}
     hi = {i: _bounds(definition, i)[1] for i in df.columns}
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            pls = PLSPathModel.from_definition(model, missing="mean").fit(df)
+            pls = PLSPathModel.from_definition(model).fit(df)  # missing: the definition's model.missing
             boot = pls.bootstrap(n_boot, random_state=random_state, scale_min=lo, scale_max=hi, ci=conf)
     except ValueError as e:  # constant indicator, too few rows, ...: say which, never crash the whole analysis
         return {"value": None, "status": "insufficient_data", "n": len(df), "reason": str(e)}
     sat = model.satisfaction
+    n_used = int(pls.n_obs_)
     idx = boot.indices.loc[sat]
     summary = pls.summary()
     rel = summary.reliability
@@ -106,7 +128,7 @@ def acsi_analysis(
         b = boot.indices.loc[c.id]
         entry: dict[str, Any] = {
             "id": c.id, "label": labels[c.id], "mode": c.mode, "items": list(c.items),
-            "score": {"value": _num(b["estimate"]), "n": len(df), "ci": [_num(b["ci_lower"]), _num(b["ci_upper"])],
+            "score": {"value": _num(b["estimate"]), "n": n_used, "ci": [_num(b["ci_lower"]), _num(b["ci_upper"])],
                       "se": _num(b["se"])},
             "r2": _num(r2.loc[c.id, "r2"]) if c.id in r2.index else None,
             "r2_adj": _num(r2.loc[c.id, "r2_adj"]) if c.id in r2.index else None,
@@ -144,7 +166,7 @@ def acsi_analysis(
         "status": "ok",
         "construct": sat,
         "value": _num(idx["estimate"]),
-        "n": len(df),
+        "n": n_used,
         "ci": [_num(idx["ci_lower"]), _num(idx["ci_upper"])],
         "se": _num(idx["se"]),
         "ci_method": f"percentile bootstrap over respondents, {n_boot} resamples",
@@ -153,7 +175,7 @@ def acsi_analysis(
         "converged": bool(pls.converged_),
         "n_iter": int(pls.n_iter_),
         "complete_cases": complete,
-        "missing": {"method": "mean replacement", "report": str(pls.missing_report_)},
+        "missing": _missing(pls.missing_report_, model.missing),
         "constructs": constructs,
         "paths": paths,
         "outer": outer_rows,

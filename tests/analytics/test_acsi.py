@@ -3,48 +3,96 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from analytics.acsi import indicator_frame
+from analytics.acsi import acsi_analysis, indicator_frame
 from analytics.analyze import analyze
 from analytics.pls import PLSPathModel
 from analytics.simulate import simulate
 from survey_defs import load_template
+from survey_defs.schema import SurveyDefinition
+
+
+def _bounds(d: SurveyDefinition, items: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.array([0.0 if d.item(i).type == "yes_no" else float(d.scale_of(i).min) for i in items])
+    hi = np.array([1.0 if d.item(i).type == "yes_no" else float(d.scale_of(i).max) for i in items])
+    return lo, hi
+
+
+def _casewise(d: SurveyDefinition) -> SurveyDefinition:
+    assert d.model is not None
+    return d.model_copy(update={"model": d.model.model_copy(update={"missing": "casewise"})})
 
 
 def test_acsi_index_follows_the_formula() -> None:
     d = load_template("acsi_standard")
-    data = simulate(d, 1200, random_state=5)
-    r = analyze(d, data, n_boot=200)["acsi"]
+    assert d.model is not None and d.model.missing == "mean"
+    data = simulate(d, 1200, random_state=5, missing=0.03)
+    r = acsi_analysis(d, data, n_boot=200)
     assert r["status"] == "ok" and r["construct"] == "SAT" and r["converged"]
-    # methods.md section 5, by hand: outer weights of the SAT items rescaled to sum 1, item means on 1..10.
-    df = indicator_frame(d, data.filter())
+    # methods.md section 5, by hand: the SAT items' outer weights rescaled to sum 1, the items' means, each
+    # item's declared scale. Mean replacement leaves the item means as observed.
+    df = indicator_frame(d, data)
     model = PLSPathModel.from_definition(d.model).fit(df)
-    sat_items = next(c.items for c in d.model.constructs if c.id == "SAT")
+    sat_items = next(list(c.items) for c in d.model.constructs if c.id == "SAT")
     w = model.outer_weights_[sat_items].to_numpy()
-    w = w / w.sum()
+    wt = w / w.sum()
+    lo, hi = _bounds(d, sat_items)
     means = df[sat_items].mean().to_numpy()
-    expected = (np.dot(w, means) - 1) / 9 * 100
-    # analyze() excludes flagged respondents first, so compare with a tolerance of sampling size, and exactly
-    # against the model fitted on the same rows.
-    assert abs(r["value"] - expected) < 1.0
-    lo, hi = r["ci"]
-    assert 0 <= lo <= r["value"] <= hi <= 100
+    expected = float(wt @ ((means - lo) / (hi - lo))) * 100
+    assert abs(r["value"] - expected) < 1e-9
+    # the unstandardised variant is a different number on these data, so the check above can tell them apart
+    unstd = w / (df[sat_items].std().to_numpy() * 100 / (hi - lo))
+    assert abs(float(unstd / unstd.sum() @ ((means - lo) / (hi - lo))) * 100 - expected) > 1e-6
+    lo_ci, hi_ci = r["ci"]
+    assert 0 <= lo_ci <= r["value"] <= hi_ci <= 100
     assert {p["source"] + p["target"] for p in r["paths"]} == {s + t for s, t in d.model.paths}
     sat = next(c for c in r["constructs"] if c["id"] == "SAT")
     assert sat["checks"] == {"reliability": True, "convergent_validity": True}
     assert r["bootstrap"] == {"n_boot": 200, "n_failed": 0, "failures": {}}
     assert {row["driver"] for row in r["ipma"]} == {"CE", "PQ", "PV"}
+    lo_all, hi_all = _bounds(d, list(df.columns))
+    lo_map, hi_map = dict(zip(df.columns, lo_all, strict=True)), dict(zip(df.columns, hi_all, strict=True))
+    for row in r["ipma"]:  # performance is the driver's index
+        assert row["performance"] == pytest.approx(model.index(row["driver"], lo_map, hi_map), abs=1e-9)
+    # the missing-data treatment is the definition's, and what it did is reported
+    holes = df.isna()
+    assert holes.to_numpy().sum() > 0
+    assert r["missing"] == {
+        "method": "mean replacement", "setting": "mean", "n_rows": len(df), "n_used": len(df),
+        "n_cells_imputed": int(holes.to_numpy().sum()), "n_rows_imputed": int(holes.any(axis=1).sum()),
+        "n_rows_dropped": 0, "report": str(model.missing_report_),
+    }
+    assert r["n"] == len(df)
 
 
-def test_acsi_value_equals_model_index_on_the_same_rows() -> None:
+def test_analyze_reports_the_same_index() -> None:
     d = load_template("acsi_standard")
     data = simulate(d, 800, random_state=9)
     r = analyze(d, data, n_boot=100, exclude_flags=False)["acsi"]
     df = indicator_frame(d, data)
-    model = PLSPathModel.from_definition(d.model).fit(df)
+    model = PLSPathModel.from_definition(d.model).fit(df)  # type: ignore[arg-type]
     lo = {c: (0.0 if d.item(c).type == "yes_no" else 1.0) for c in df.columns}
     hi = {c: (1.0 if d.item(c).type == "yes_no" else 10.0) for c in df.columns}
-    assert abs(r["value"] - model.index("SAT", lo, hi)) < 1e-4
+    assert abs(r["value"] - model.index("SAT", lo, hi)) < 1e-6  # analyze() rounds to 6 decimals
+
+
+def test_casewise_deletion_from_the_definition() -> None:
+    d = _casewise(load_template("acsi_standard"))
+    data = simulate(d, 900, random_state=4, missing=0.02)
+    r = acsi_analysis(d, data, n_boot=50)
+    df = indicator_frame(d, data)
+    complete = df.dropna()
+    assert 0 < len(complete) < len(df)
+    ref = PLSPathModel.from_definition(d.model).fit(complete)  # type: ignore[arg-type]
+    lo = {c: (0.0 if d.item(c).type == "yes_no" else 1.0) for c in df.columns}
+    hi = {c: (1.0 if d.item(c).type == "yes_no" else 10.0) for c in df.columns}
+    assert abs(r["value"] - ref.index("SAT", lo, hi)) < 1e-9
+    assert r["n"] == len(complete)
+    m = r["missing"]
+    assert (m["method"], m["setting"], m["n_used"], m["n_rows_dropped"], m["n_cells_imputed"]) == (
+        "casewise deletion", "casewise", len(complete), len(df) - len(complete), 0)
+    assert f"{len(df) - len(complete)} of {len(df)} rows dropped" in m["report"]
 
 
 def test_thin_data_and_no_model() -> None:
@@ -52,5 +100,10 @@ def test_thin_data_and_no_model() -> None:
     data = simulate(d, 20, random_state=1)
     r = analyze(d, data, n_boot=50)["acsi"]
     assert r["value"] is None and r["status"] == "insufficient_data" and "30" in r["reason"]
-    u = load_template("utility_csi")
+    # casewise deletion counts complete respondents only
+    dc = _casewise(d)
+    r = acsi_analysis(dc, simulate(dc, 60, random_state=2, missing=0.08), n_boot=50)
+    assert r["value"] is None and "complete respondents (casewise deletion, of 60)" in r["reason"]
+    u = load_template("nps_quick")
+    assert u.model is None
     assert analyze(u, simulate(u, 50, random_state=1), n_boot=50)["acsi"] is None
