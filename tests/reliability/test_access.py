@@ -2,16 +2,25 @@
 codes cannot be guessed or enumerated (rate limit per client), and the analysis memory bound refuses in advance.
 
 Staff routes answering 401/403 route by route: tests/service/test_staff_auth.py. Production refusing the default
-secret: tests/service/test_cli.py::test_production_refuses_default_secret (kept).
+secret: here, through the real entry points (``csi serve`` and ``uvicorn --factory service.app:app_from_env``),
+each against a control run with a private secret that must come up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
+import secrets
+import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +31,7 @@ from sqlalchemy import Engine, text
 
 from service.api.ratelimit import RateLimit, is_public
 from service.app import create_app
-from service.settings import Settings
+from service.settings import DEFAULT_SECRET, Settings
 from tests.service.payloads import good_submission
 from tests.service.web.respondent import Respondent, full_answers
 
@@ -164,8 +173,11 @@ def test_public_routes_are_rate_limited_per_client(engine: Engine, store_url: st
 def test_analysis_over_the_memory_bound_is_refused_before_loading(engine: Engine, store_url: str, utility: str,
                                                                   analyst: dict[str, str]) -> None:
     from service.analysis import estimate_analysis_bytes
+    from survey_defs import load_template
 
-    tight = Settings(database_url=store_url, environment="test", max_analysis_bytes=estimate_analysis_bytes(3, 53))
+    d = load_template(SLUG)
+    cells = len(d.respondent_item_ids) + len(d.brand_ids) * len(d.brand_item_ids)  # codes per response
+    tight = Settings(database_url=store_url, environment="test", max_analysis_bytes=estimate_analysis_bytes(3, cells))
     with TestClient(create_app(tight, engine)) as c:
         for k in range(3):
             assert c.post(SUBMIT, json=good_submission(respondent=f"r{k}")).status_code == 201
@@ -194,3 +206,72 @@ def test_report_shares_the_bound(engine: Engine, utility: str, monkeypatch: pyte
             load_data(engine, load_ref(engine, SLUG))  # what service.reporting.build_report calls first
     finally:
         get_settings.cache_clear()
+
+
+# ----------------------------------------------------------------------------------- production and secrets
+ROOT = Path(__file__).resolve().parents[2]
+CSI = str(Path(sys.executable).with_name("csi"))
+ENTRY_POINTS = {
+    "csi serve": [CSI, "serve", "--host", "127.0.0.1", "--port", "{port}"],
+    "uvicorn app_from_env": [sys.executable, "-m", "uvicorn", "--factory", "service.app:app_from_env", "--host",
+                             "127.0.0.1", "--port", "{port}"],
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Run:
+    status: int | None  # exit status, or None while it was still running (serving)
+    healthy: bool  # /healthz answered 200
+    output: str
+
+
+def _run_entry_point(cmd: list[str], env: dict[str, str], deadline_s: float = 60) -> Run:
+    """Start the server in its own process group and wait until it answers /healthz or exits (or the deadline);
+    then kill the whole group and collect its output."""
+    port = _free_port()
+    argv = [a.replace("{port}", str(port)) for a in cmd]
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    healthy, status = False, None
+    try:
+        t_end = time.monotonic() + deadline_s
+        while time.monotonic() < t_end and proc.poll() is None and not healthy:
+            with contextlib.suppress(httpx.TransportError):
+                healthy = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+            time.sleep(0.2)
+        status = proc.poll()
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        try:
+            out = proc.communicate(timeout=20)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            out = "(no output: the process group did not exit)"
+    return Run(status, healthy, out)
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+def test_production_refuses_the_default_secret_at_the_entry_point(entry: str, tmp_path: Path,
+                                                                  sqlite_template: Path) -> None:
+    """CSI_ENVIRONMENT=production without CSI_SECRET_KEY (or with the published default): the process exits
+    non-zero naming CSI_SECRET_KEY and never answers; the same command with a private secret serves."""
+    db = tmp_path / "csi.db"
+    shutil.copy(sqlite_template, db)  # a migrated store, so only the secret can stop it
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CSI_")}
+    base.update({"CSI_DATABASE_URL": f"sqlite:///{db}", "CSI_ENVIRONMENT": "production"})
+    cmd = ENTRY_POINTS[entry]
+    for secret in (None, DEFAULT_SECRET):
+        env = dict(base) if secret is None else {**base, "CSI_SECRET_KEY": secret}
+        run = _run_entry_point(cmd, env)
+        assert not run.healthy, f"{entry} served in production with secret {secret!r}:\n{run.output}"
+        assert run.status not in (None, 0), f"{entry} did not fail (status {run.status}):\n{run.output}"
+        assert "CSI_SECRET_KEY must be set to a private value in production" in run.output, run.output
+    run = _run_entry_point(cmd, {**base, "CSI_SECRET_KEY": secrets.token_urlsafe(32)})
+    assert run.healthy and run.status is None, f"{entry} with a private secret did not come up:\n{run.output}"
