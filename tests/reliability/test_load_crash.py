@@ -1,4 +1,5 @@
-"""Load without loss, crash without loss, two instances: the fast versions of bench/soak.py, on every CI run.
+"""Load without loss and crash without loss (SQLite and PostgreSQL), two instances on one PostgreSQL (the load split
+across both; the same tokens and keys sent to both at once): the fast versions of bench/soak.py, on every CI run.
 
 Each test starts the real service (uvicorn, 2 workers, 127.0.0.1, a free port) in its own process group and a
 separate load-generator process; both are bounded in count and time and killed in ``finally`` blocks. The full
@@ -44,8 +45,15 @@ def test_crash_without_loss(kind: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.timeout(240)
-def test_load_without_loss_sqlite(tmp_path: Path) -> None:
-    check(load_scenario("load-sqlite", "sqlite", N, tmp_path, deadline_s=180, quiet=True))
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_load_without_loss(kind: str, tmp_path: Path) -> None:
+    """64 clients, every 10th submission retried with the same key (half of them while the first is in flight):
+    one stored row per distinct key, each equal to what was sent, no 5xx."""
+    if kind == "postgres":
+        need_postgres()
+    f = load_scenario(f"load-{kind}", kind, N, tmp_path, deadline_s=180, quiet=True)
+    check(f)
+    assert f.net_errors == 0, f"connections failed without a kill: {f}"
 
 
 @pytest.mark.timeout(240)
@@ -61,4 +69,7 @@ def test_tokens_and_keys_hold_across_instances(tmp_path: Path) -> None:
     Idempotency-Key sent to both at once stores one (one 201, one replayed 200). The database enforces both."""
     need_postgres()
     t = token_scenario(100, tmp_path)
+    assert t.created_201 == t.refused_409 == t.tokens == 100 and not t.other, t
+    assert t.tokens_used_twice == 0 and t.key_created == t.key_replayed == t.key_stored == t.key_pairs, t
+    assert t.stored == t.tokens + t.key_pairs and t.requests == 4 * 100, t
     assert t.ok, t
