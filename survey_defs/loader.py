@@ -25,7 +25,8 @@ from survey_defs.yamlmap import LineMap, Path, parse_yaml
 __all__ = ["DefinitionError", "Issue", "check_file", "check_text", "load_definition", "load_definition_text"]
 
 #: List fields whose elements can be left out when the schema rejects them (see the module docstring).
-_PRUNABLE = {"sections", "items", "options", "brands", "waves", "children", "constructs", "paths"}
+_PRUNABLE = {"sections", "items", "options", "brands", "waves", "children", "constructs", "paths", "dimensions",
+             "pairs", "features"}
 #: Optional top-level blocks that can be left out as a last resort.
 _OPTIONAL_TOP = {
     "intro",
@@ -34,6 +35,9 @@ _OPTIONAL_TOP = {
     "indicators",
     "model",
     "loyalty",
+    "servqual",
+    "kano",
+    "weighting",
     "require_token",
     "version",
 }
@@ -46,6 +50,8 @@ _KIND = {
     "waves": "wave",
     "children": "indicator",
     "constructs": "model construct",
+    "dimensions": "SERVQUAL dimension",
+    "features": "Kano feature",
 }
 _MAX_PRUNE_ROUNDS = 5
 
@@ -251,7 +257,7 @@ def _owner(data: Any, loc: Path) -> tuple[str, Path]:
             owner, cut = f"{_KIND[str(parent_key)]} {name}", i + 1
         elif parent_key == "scales" and i == 1:
             owner, cut = f"scale '{part}'", i + 1
-        elif i == 0 and part in ("indicators", "model", "loyalty"):
+        elif i == 0 and part in ("indicators", "model", "loyalty", "servqual", "kano", "weighting"):
             ident = node.get("id") if isinstance(node, dict) else None
             owner = f"indicator '{ident}'" if part == "indicators" and isinstance(ident, str) else str(part)
             cut = 1

@@ -213,6 +213,66 @@ class Wave(_Model):
     label: LocalText
 
 
+#: The five answers of a Kano question (Kano et al. 1984), in the order of the Kano evaluation table. A Kano
+#: question is a ``choice`` item whose option codes are exactly these (any order; labels per language).
+KANO_ANSWERS = ("like", "must-be", "neutral", "live-with", "dislike")
+
+#: A raking margin may give a share to respondents who did not answer the variable under this code.
+MISSING_MARGIN = "(missing)"
+
+
+class ServqualDimension(_Model):
+    """One SERVQUAL dimension (reliability, assurance, tangibles, empathy, responsiveness; Parasuraman, Zeithaml
+    & Berry 1988): its label and its statements, each an ``[expectation item, perception item]`` pair."""
+
+    id: str
+    label: LocalText
+    pairs: list[tuple[str, str]]
+
+
+class Servqual(_Model):
+    """SERVQUAL gap analysis: gap = perception - expectation per statement, per dimension and overall. Every
+    item is a likert item and all of them share one scale, so the gaps are in that scale's points."""
+
+    dimensions: list[ServqualDimension]
+
+
+class KanoFeature(_Model):
+    """One Kano feature: its label and its functional ("if it has X") and dysfunctional ("if it lacks X")
+    questions, both ``choice`` items answered on the `KANO_ANSWERS` options."""
+
+    id: str
+    label: LocalText
+    functional: str
+    dysfunctional: str
+
+
+class Kano(_Model):
+    """Kano classification of features (Kano et al. 1984; methods.md section 7)."""
+
+    features: list[KanoFeature]
+
+
+class Trim(_Model):
+    """Bounds on the raked weights relative to their mean (1): each weight is kept within [min, max]."""
+
+    min: float | None = None
+    max: float | None = None
+
+
+class Weighting(_Model):
+    """Survey weights: rake (iterative proportional fitting; Deming & Stephan 1940) the analysed respondents to
+    population margins ``{segment item: {option code: population share}}``; shares of each item sum to 1.
+    ``trim`` bounds the weights relative to their mean; ``max_iter`` and ``tol`` control convergence (largest
+    absolute difference between a weighted and a target share)."""
+
+    method: Literal["raking"] = "raking"
+    margins: dict[str, dict[str, float]]
+    trim: Trim | None = None
+    max_iter: int = Field(default=100, ge=1, le=10_000)
+    tol: float = Field(default=1e-6, gt=0, le=0.01)
+
+
 class SurveyDefinition(_Model):
     """A whole survey definition, as published. Immutable; a changed definition is a new version."""
 
@@ -233,6 +293,9 @@ class SurveyDefinition(_Model):
     indicators: IndicatorNode | None = None
     model: LatentModel | None = None
     loyalty: Loyalty | None = None
+    servqual: Servqual | None = None
+    kano: Kano | None = None
+    weighting: Weighting | None = None
 
     # ---- derived views (cached; the model is frozen) ----
     @cached_property

@@ -11,15 +11,20 @@ from collections.abc import Iterable
 
 from survey_defs.ahp import CR_THRESHOLD, MAX_N, ahp_weights
 from survey_defs.schema import (
+    KANO_ANSWERS,
     MISSING_CODE,
+    MISSING_MARGIN,
     NA_CODE,
     IndicatorNode,
     Item,
+    Kano,
     LatentModel,
     LocalText,
     Loyalty,
     Scale,
+    Servqual,
     SurveyDefinition,
+    Weighting,
 )
 from survey_defs.yamlmap import LineMap, Path
 
@@ -31,6 +36,9 @@ RECIPROCAL_TOL = 2e-3
 TREE_TYPES = ("likert", "nps", "yes_no")
 #: Item types that can be indicators of the latent model (yes/no as 1/0).
 MODEL_TYPES = ("likert", "nps", "yes_no")
+#: Population shares of one raking variable must sum to 1 within this (published shares are rounded; raking
+#: normalises them exactly).
+SHARE_TOL = 1e-3
 
 Found = tuple[int, str]
 
@@ -84,6 +92,12 @@ class _Checker:
             self.loyalty(self.d.loyalty)
         if self.d.model is not None:
             self.model(self.d.model)
+        if self.d.servqual is not None:
+            self.servqual(self.d.servqual)
+        if self.d.kano is not None:
+            self.kano(self.d.kano)
+        if self.d.weighting is not None:
+            self.weighting(self.d.weighting)
         return self.found
 
     def languages(self) -> None:
@@ -443,6 +457,127 @@ class _Checker:
         if cycle:
             first = cycle[0], cycle[1]
             self.add(seen.get(first, (*mp, "paths")), f"cycle in model paths: {' -> '.join(cycle)}")
+
+
+    # ---- SERVQUAL, Kano, weighting ----
+    def once(self, item_id: str, p: Path, used: dict[str, Path], block: str) -> None:
+        """Report an item used a second time within one block."""
+        if item_id in used:
+            first = self.line(used[item_id])
+            self.add(p, f"item '{item_id}' is used twice in the {block} block (also at line {first})")
+        else:
+            used[item_id] = p
+
+    def servqual(self, sq: Servqual) -> None:
+        sp: Path = ("servqual",)
+        if not sq.dimensions:
+            self.add((*sp, "dimensions"), "the servqual block declares no dimensions")
+        self.unique(
+            ((dim.id, (*sp, "dimensions", i, "id")) for i, dim in enumerate(sq.dimensions)), "SERVQUAL dimension id"
+        )
+        used: dict[str, Path] = {}
+        scale: tuple[str, Path] | None = None
+        for i, dim in enumerate(sq.dimensions):
+            dp: Path = (*sp, "dimensions", i)
+            self.local(dim.label, (*dp, "label"), f"label of SERVQUAL dimension '{dim.id}'")
+            if not dim.pairs:
+                self.add((*dp, "pairs"), f"SERVQUAL dimension '{dim.id}' has no [expectation, perception] pairs")
+            for k, pair in enumerate(dim.pairs):
+                pp: Path = (*dp, "pairs", k)
+                if pair[0] == pair[1]:
+                    self.add(pp, f"SERVQUAL pair {k + 1} of dimension '{dim.id}' uses item '{pair[0]}' as both "
+                                 "expectation and perception")
+                    continue
+                for j, (role, item_id) in enumerate(zip(("expectation", "perception"), pair, strict=True)):
+                    ip: Path = (*pp, j)
+                    it = self.items.get(item_id)
+                    what = f"the {role} of SERVQUAL pair {k + 1} of dimension '{dim.id}'"
+                    if it is None:
+                        self.add(ip, f"unknown item '{item_id}' as {what}")
+                        continue
+                    self.once(item_id, ip, used, "servqual")
+                    if it.type != "likert" or it.scale not in self.d.scales:
+                        if it.type != "likert":
+                            self.add(ip, f"{it.type} item '{item_id}' cannot be {what}; SERVQUAL items are likert")
+                        continue
+                    if scale is None:
+                        scale = (it.scale, ip)
+                    elif it.scale != scale[0]:
+                        self.add(ip, f"item '{item_id}' ({what}) uses scale '{it.scale}' but the SERVQUAL items use "
+                                     f"scale '{scale[0]}' (line {self.line(scale[1])}); gaps need one scale")
+
+    def kano(self, kb: Kano) -> None:
+        kp: Path = ("kano",)
+        if not kb.features:
+            self.add((*kp, "features"), "the kano block declares no features")
+        self.unique(((f.id, (*kp, "features", i, "id")) for i, f in enumerate(kb.features)), "Kano feature id")
+        used: dict[str, Path] = {}
+        want = ", ".join(KANO_ANSWERS)
+        for i, f in enumerate(kb.features):
+            fp: Path = (*kp, "features", i)
+            self.local(f.label, (*fp, "label"), f"label of Kano feature '{f.id}'")
+            if f.functional == f.dysfunctional:
+                self.add((*fp, "dysfunctional"), f"Kano feature '{f.id}' uses item '{f.functional}' as both its "
+                                                  "functional and its dysfunctional question")
+                continue
+            for role in ("functional", "dysfunctional"):
+                item_id = getattr(f, role)
+                ip: Path = (*fp, role)
+                it = self.items.get(item_id)
+                if it is None:
+                    self.add(ip, f"unknown item '{item_id}' as the {role} question of Kano feature '{f.id}'")
+                    continue
+                self.once(item_id, ip, used, "kano")
+                if it.type != "choice":
+                    self.add(ip, f"{it.type} item '{item_id}' cannot be the {role} question of Kano feature "
+                                 f"'{f.id}'; it must be a choice item with the options {want}")
+                    continue
+                codes = [o.code for o in it.options or []]
+                missing = [c for c in KANO_ANSWERS if c not in codes]
+                extra = [c for c in codes if c not in KANO_ANSWERS]
+                if missing or extra:
+                    parts = ([f"lacks {', '.join(missing)}"] if missing else []) + (
+                        [f"has unknown {', '.join(extra)}"] if extra else [])
+                    self.add(ip, f"Kano question '{item_id}' ({role}, feature '{f.id}') must have exactly the options "
+                                 f"{want}; it {' and '.join(parts)}")
+
+    def weighting(self, wb: Weighting) -> None:
+        wp: Path = ("weighting",)
+        mp: Path = (*wp, "margins")
+        if not wb.margins:
+            self.add(mp, "the weighting block gives no margins")
+        for item_id, shares in wb.margins.items():
+            ip: Path = (*mp, item_id)
+            it = self.items.get(item_id)
+            if it is None:
+                self.add(ip, f"unknown item '{item_id}' in the weighting margins")
+                continue
+            if it.type != "choice" or not it.options:
+                self.add(ip, f"raking variable '{item_id}' must be a choice item, not {it.type}")
+                continue
+            codes = [o.code for o in it.options]
+            for code, share in shares.items():
+                cp: Path = (*ip, code)
+                if code not in codes and code != MISSING_MARGIN:
+                    self.add(cp, f"unknown option code '{code}' in the margins of '{item_id}' "
+                                 f"(options: {', '.join(codes)}; '{MISSING_MARGIN}' for no answer)")
+                elif not (share > 0 and share < float("inf")):
+                    self.add(cp, f"population share of '{item_id}' = '{code}' must be > 0, not {share:g}")
+            absent = [c for c in codes if c not in shares]
+            if absent:
+                self.add(ip, f"the margins of '{item_id}' give no population share to {', '.join(absent)}; "
+                             "raking needs a target for every option")
+            total = sum(shares.values())
+            if shares and abs(total - 1.0) > SHARE_TOL:
+                self.add(ip, f"population shares of '{item_id}' sum to {total:.6g}, not 1")
+        t = wb.trim
+        if t is not None:
+            if t.min is None and t.max is None:
+                self.add((*wp, "trim"), "trim gives neither min nor max")
+            if t.min is not None and not 0 < t.min <= 1:
+                self.add((*wp, "trim", "min"), f"trim.min = {t.min:g} must be in (0, 1] (weights have mean 1)")
+            if t.max is not None and not t.max >= 1:
+                self.add((*wp, "trim", "max"), f"trim.max = {t.max:g} must be >= 1 (weights have mean 1)")
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
