@@ -50,6 +50,8 @@ class Estimate:
     n_eff: float | None = None
     status: str = "ok"
     reason: str | None = None
+    ci_note: str | None = None
+    """Why ``ci`` is None although the value is estimated (e.g. a fixed weight, or the bootstrap switched off)."""
 
     def to_dict(self, digits: int | None = None) -> dict[str, object]:
         """The JSON form used by `analytics.analyze` (see docs/analytics-json.md)."""
@@ -69,6 +71,8 @@ class Estimate:
         }
         if self.n_eff is not None and abs(self.n_eff - self.n) > 1e-9:
             out["n_eff"] = r(self.n_eff)
+        if self.ci is None and self.ci_note:
+            out["ci_note"] = self.ci_note
         if self.status != "ok":
             out["status"] = self.status
             out["reason"] = self.reason
@@ -251,12 +255,14 @@ def weighted_t_test(
     if paired:
         if a.shape != b.shape:
             raise ValueError("paired test needs aligned arrays")
+        if weights_a is not None:
+            weights_a = check_weights(weights_a, a.shape[0], "paired test weights")
         ok = ~(np.isnan(a) | np.isnan(b))
         d = a[ok] - b[ok]
         n = int(d.shape[0])
         if n < 2:
             raise ValueError(f"paired test needs at least 2 complete pairs, got {n}")
-        w = None if weights_a is None else np.asarray(weights_a, dtype=np.float64)[ok]
+        w = None if weights_a is None else weights_a[ok]
         m, se, _, n_eff = weighted_mean_se(d, w)
         if not se > 0:
             raise ValueError("paired test: the differences have no variance")
@@ -268,8 +274,8 @@ def weighted_t_test(
             t = m / se
             p = float(2 * stats.t.sf(abs(t), df))
         return TestResult("paired_t", m, mean_ci(m, se, df, conf), t, df, p, n, n)
-    wa = None if weights_a is None else np.asarray(weights_a, dtype=np.float64)
-    wb = None if weights_b is None else np.asarray(weights_b, dtype=np.float64)
+    wa = None if weights_a is None else check_weights(weights_a, a.shape[0], "Welch test weights of group a")
+    wb = None if weights_b is None else check_weights(weights_b, b.shape[0], "Welch test weights of group b")
     ma, sa, na, nea = weighted_mean_se(a, wa)
     mb, sb, nb, neb = weighted_mean_se(b, wb)
     if na < 2 or nb < 2:

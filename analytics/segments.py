@@ -6,8 +6,14 @@ n < ``min_n`` (default 30) are shown but flagged; a segment of one respondent is
 
 Test: one-way ANOVA (``scipy.stats.f_oneway``; Fisher 1925) or Kruskal-Wallis (``scipy.stats.kruskal``;
 Kruskal & Wallis 1952) over segments with at least 2 respondents. With respondent weights the ANOVA is the
-F-test of the segment dummies in a WLS regression (statsmodels), which equals f_oneway for equal weights;
-Kruskal-Wallis ignores weights (stated in the result).
+F-test of the segment dummies in a WLS regression (statsmodels), which equals f_oneway for equal weights:
+
+    F = ((SSR_0 - SSR_1) / (G - 1)) / (SSR_1 / (N - G)),  SSR_1 = sum_i w_i (y_i - ybar_w,g(i))^2,
+    SSR_0 = sum_i w_i (y_i - ybar_w)^2   (weighted group means ybar_w,g; overall weighted mean ybar_w)
+
+It is invariant to rescaling the weights, but it treats them as precision weights, which survey weights are
+not: with very unequal weights read it as an approximation (the result says so). Kruskal-Wallis ignores
+weights (stated in the result).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from analytics.inference import Estimate, mean_estimate
+from analytics.inference import Estimate, check_weights, mean_estimate
 from survey_defs.schema import SurveyDefinition
 
 __all__ = ["MIN_N", "segment_test", "segments"]
@@ -32,6 +38,13 @@ def segment_test(
     method: Literal["anova", "kruskal"] = "anova",
 ) -> dict[str, object]:
     """Test equality of the groups' means (ANOVA, weighted through WLS) or distributions (Kruskal-Wallis)."""
+    if weights is not None:
+        if len(weights) != len(groups):
+            raise ValueError(f"segment test: {len(weights)} weight vectors for {len(groups)} segments")
+        for j, (g, wk) in enumerate(zip(groups, weights, strict=True)):
+            if np.shape(wk) != g.shape:
+                raise ValueError(f"segment test: segment {j + 1} has {g.shape[0]} values but weights of shape "
+                                 f"{np.shape(wk)}")
     usable = [j for j, g in enumerate(groups) if g.shape[0] >= 2]
     if len(usable) < 2:
         return {"method": method, "status": "insufficient_data",
@@ -64,7 +77,8 @@ def segment_test(
         return {"method": "anova", "status": "insufficient_data", "reason": "no variance within segments"}
     ft = fit.f_test(np.eye(Xd.shape[1])[1:])
     return {"method": "anova (WLS F-test)", "statistic": float(np.squeeze(ft.fvalue)),
-            "df": [int(ft.df_num), int(ft.df_denom)], "p_value": float(ft.pvalue)}
+            "df": [int(ft.df_num), int(ft.df_denom)], "p_value": float(ft.pvalue),
+            "note": "respondent weights enter as precision weights (WLS); an approximation for survey weights"}
 
 
 def segments(
@@ -93,6 +107,8 @@ def segments(
     index = np.asarray(index, dtype=np.float64)
     if codes.shape != index.shape:
         raise ValueError(f"segment {item_id!r}: codes and index are not aligned")
+    if weights is not None:
+        weights = check_weights(weights, index.shape[0], f"segment {item_id!r} respondent weights")
     has = ~np.isnan(index)
     groups: list[NDArray[np.float64]] = []
     gweights: list[NDArray[np.float64]] = []

@@ -41,3 +41,40 @@ def test_segments_errors_and_thin() -> None:
     assert out["test"]["status"] == "insufficient_data"
     const = segment_test([np.full(5, 60.0), np.full(5, 60.0)])
     assert const["status"] == "insufficient_data"
+
+
+def test_weighted_anova_hand_computed() -> None:
+    g = [np.array([1.0, 2.0, 3.0]), np.array([4.0, 6.0])]
+    w = [np.array([1.0, 1.0, 2.0]), np.array([1.0, 3.0])]
+    # weighted means 9/4 and 22/4; overall 31/8
+    # SSR_1 = 1(1.25^2) + 1(0.25^2) + 2(0.75^2) + 1(1.5^2) + 3(0.5^2) = 2.75 + 3.0 = 5.75
+    # SSR_0 = sum w (y - 31/8)^2 = 8.265625 + 3.515625 + 1.53125 + 0.015625 + 13.546875 = 26.875
+    F = (26.875 - 5.75) / 1 / (5.75 / (5 - 2))
+    r = segment_test(g, w)
+    assert r["statistic"] == pytest.approx(F) and r["df"] == [1, 3]
+    assert r["p_value"] == pytest.approx(stats.f.sf(F, 1, 3))
+    assert "precision weights" in r["note"]
+    s = segment_test(g, [4.2 * x for x in w])  # scaling all weights changes nothing
+    assert s["statistic"] == pytest.approx(F) and s["p_value"] == pytest.approx(r["p_value"])
+
+
+def test_weighted_segments_equal_replicated_rows_for_point_estimates() -> None:
+    rng = np.random.default_rng(5)
+    codes = rng.integers(0, 3, 90)
+    idx = rng.normal(60, 10, 90)
+    w = rng.integers(1, 4, 90).astype(float)
+    rep = np.repeat(np.arange(90), w.astype(int))
+    a, b = segments(D, "age", codes, idx, w), segments(D, "age", codes[rep], idx[rep])
+    for k in ("young", "mid", "old"):
+        assert a["segments"][k]["value"] == pytest.approx(b["segments"][k]["value"])
+    c = segments(D, "age", codes, idx, 0.3 * w)
+    for k in ("young", "mid", "old"):
+        assert c["segments"][k]["ci"] == pytest.approx(a["segments"][k]["ci"])
+    assert c["test"]["p_value"] == pytest.approx(a["test"]["p_value"])
+
+
+def test_segment_weights_of_the_wrong_length() -> None:
+    with pytest.raises(ValueError, match=r"segment 'age' respondent weights: expected 4 weights, got shape \(3,\)"):
+        segments(D, "age", np.array([0, 1, 2, 0]), np.arange(4.0), np.ones(3))
+    with pytest.raises(ValueError, match="segment 2 has 2 values but weights of shape"):
+        segment_test([np.arange(3.0), np.arange(2.0)], [np.ones(3), np.ones(3)])
