@@ -355,6 +355,8 @@ def compute_tree(
             wt = st
         if isinstance(wt.diagnostics.get("consistent"), bool) and not wt.diagnostics["consistent"]:
             warnings.append(f"indicator node {nd.path}: AHP matrix {wt.diagnostics['message']}")
+        if wt.diagnostics.get("zeroed"):
+            warnings.append(f"indicator node {nd.path}: {wt.diagnostics.get('message')}")
         nw[nd.index] = wt.weights
         wsrc[nd.index] = wt
         if R is not None:

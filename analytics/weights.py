@@ -173,8 +173,16 @@ def entropy_weights(
 ) -> Weights:
     """Entropy weights on complete cases of non-negative indicators (methods.md section 4).
 
-    p_ij = w_i x_ij / sum_i w_i x_ij;  e_j = -(1/ln n) sum_i p_ij ln p_ij;  d_j = 1 - e_j;  w_j = d_j / sum d_j
-    (with respondent weights w_i; all w_i = 1 gives the textbook formula; 0 ln 0 = 0).
+    Textbook (equal weights): p_ij = x_ij / sum_i x_ij;  e_j = -(1/ln n) sum_i p_ij ln p_ij;  d_j = 1 - e_j;
+    w_j = d_j / sum d_j  (0 ln 0 = 0).
+
+    With respondent weights, each respondent stands for v_i = n w_i / sum w population units (weights rescaled
+    to mean 1, so the result does not depend on the weights' scale): p_ij = x_ij / sum_i v_i x_ij and
+    e_j = -(1/ln n) sum_i v_i p_ij ln p_ij, the entropy of the estimated population distribution of x_j. Equal
+    weights give the textbook formula, and a constant indicator has e_j = 1 exactly whatever the weights.
+
+    An indicator with d_j = 0 (constant over the respondents) gets weight 0; ``diagnostics["zeroed"]`` names it
+    (CRITIC raises instead, because its sigma_j = 0 leaves the correlations undefined).
     """
     x0 = np.asarray(X, dtype=np.float64)
     nm = _names(x0.shape[1] if x0.ndim == 2 else 0, names)
@@ -184,20 +192,26 @@ def entropy_weights(
         raise ValueError(f"entropy weights of {', '.join(nm)}: need at least 2 complete respondents, got {n}")
     if (x < 0).any():
         raise ValueError("entropy weights need non-negative indicators (use 0-100 scores)")
-    wx = w[:, None] * x
-    tot = wx.sum(axis=0)
+    v = w * (n / w.sum())
+    tot = v @ x
     zero = [nm[j] for j in np.flatnonzero(tot <= 0)]
     if zero:
         raise ValueError(f"entropy weights: indicator(s) {', '.join(zero)} are zero for everybody")
-    p = wx / tot
+    p = x / tot
     with np.errstate(divide="ignore", invalid="ignore"):
         plogp = np.where(p > 0, p * np.log(p), 0.0)
-    e = -plogp.sum(axis=0) / np.log(n)
+    e = -(v @ plogp) / np.log(n)
     d = 1.0 - e
-    d = np.where(d < 1e-12, 0.0, d)  # a constant indicator has e = 1 up to rounding
+    const = np.ptp(x, axis=0) <= 1e-12 * np.maximum(1.0, np.abs(x).max(axis=0))
+    d = np.where(const | (d < 1e-12), 0.0, d)  # a constant indicator has e = 1 up to rounding
     if d.sum() <= 0:
         raise ValueError(f"entropy weights: {', '.join(nm)} are all constant; no indicator discriminates")
-    return Weights(nm, d / d.sum(), "entropy", {"entropy": e.tolist(), "divergence": d.tolist(), "n": n})
+    zeroed = [nm[j] for j in np.flatnonzero(d == 0)]
+    diag: dict[str, object] = {"entropy": e.tolist(), "divergence": d.tolist(), "n": n, "zeroed": zeroed}
+    if zeroed:
+        diag["message"] = (f"indicator(s) {', '.join(zeroed)} do not vary over the {n} respondents and get "
+                           "entropy weight 0")
+    return Weights(nm, d / d.sum(), "entropy", diag)
 
 
 def critic_weights(
@@ -299,6 +313,12 @@ def regression_importance(
     R^2 and adjusted R^2; VIF_j = 1 / (1 - R^2_j) = diag(R^-1); the condition number is that of the
     correlation matrix, sqrt(l_max / l_min). The weights are Johnson's (2000) relative weights rescaled to sum
     1. A constant indicator or a singular design raises ValueError naming the indicators involved.
+
+    Survey weights are not precision weights, so with unequal respondent weights the p-values use the
+    heteroskedasticity-robust HC1 sandwich (White 1980; MacKinnon & White 1985), which for WLS is the
+    with-replacement linearisation variance of the weighted estimator (Binder 1983):
+    cov(b) = n/(n-k-1) (X'WX)^-1 (sum_i w_i^2 e_i^2 x_i x_i') (X'WX)^-1. Without weights (or equal ones) the
+    classical OLS covariance is used. ``diagnostics["p_value_method"]`` says which.
     """
     import statsmodels.api as sm
 
@@ -314,7 +334,9 @@ def regression_importance(
     m, cov = _wcov(np.column_stack([x, yy]), w)
     sd = np.sqrt(np.diag(cov))
     z = (np.column_stack([x, yy]) - m) / sd
-    fit = sm.WLS(z[:, -1], sm.add_constant(z[:, :-1], has_constant="add"), weights=w).fit()
+    robust = bool(np.ptp(w) > 1e-12 * w.max())
+    fit = sm.WLS(z[:, -1], sm.add_constant(z[:, :-1], has_constant="add"), weights=w).fit(
+        cov_type="HC1" if robust else "nonrobust")
     raw = relative_weights(rxx, rxy)
     if raw.sum() <= 1e-12:
         raise ValueError(f"derived importance: {', '.join(nm)} explain nothing of the outcome (R^2 = 0)")
@@ -323,7 +345,8 @@ def regression_importance(
         nm,
         raw / raw.sum(),
         "regression",
-        {"r2": float(fit.rsquared), "n": n, "weights_from": "relative_weights (Johnson 2000)"},
+        {"r2": float(fit.rsquared), "n": n, "weights_from": "relative_weights (Johnson 2000)",
+         "p_value_method": "WLS with HC1 robust covariance (survey weights)" if robust else "OLS"},
         beta=np.asarray(fit.params[1:], dtype=np.float64),
         p_values=np.asarray(fit.pvalues[1:], dtype=np.float64),
         r2=float(fit.rsquared),

@@ -153,3 +153,36 @@ def test_competitor_frame_and_index_from_means(sim: ResponseData) -> None:
     lo, hi = t.index.ci
     assert lo < t.index.value < hi
     assert next(n.id for n in flatten(sim.definition.indicators)) == "csi"
+
+
+@pytest.mark.parametrize("method", ["entropy", "critic", "regression"])
+def test_weighted_derived_weights_equal_replicated_rows(method: str) -> None:
+    tree = {"id": "r", "derive": method, "children": [
+        {"id": "x", "item": "q1"}, {"id": "y", "item": "q2"}, {"id": "z", "item": "q4"}]}
+    d = make_definition(indicators=tree)
+    data = simulate(d, 200, random_state=6)
+    c = np.random.default_rng(6).permutation(np.repeat([1, 3], 100))  # counts with mean exactly 2
+    w = c / 2.0  # weights of mean 1, as raking returns them
+    t = compute_tree(d, data.with_weights(w))
+    r = compute_tree(d, data.take(np.repeat(np.arange(data.n), c)))  # each respondent c_i times: 2n rows
+    if method == "entropy":
+        # hand: replicating rows c_i = 2 w_i times scales every p_ij by 1/2 and n by 2, so
+        # e_rep ln(2n) = -sum_i c_i (p_ij/2) ln(p_ij/2) = e_w ln n + ln 2 (and both are scale-free in w)
+        e_w = np.array(t.root.weight_diagnostics["entropy"])
+        e_r = np.array(r.root.weight_diagnostics["entropy"])
+        np.testing.assert_allclose(e_r * np.log(2 * data.n), e_w * np.log(data.n) + np.log(2), rtol=1e-12)
+    else:
+        np.testing.assert_allclose(t.node_weights["r"], r.node_weights["r"], atol=1e-10)
+    assert t.index.value == pytest.approx(t.coefficients[:, 0] @ t.item_means)
+
+
+def test_entropy_names_a_constant_child() -> None:
+    tree = {"id": "r", "derive": "entropy", "children": [{"id": "x", "item": "q1"}, {"id": "k", "item": "q2"}]}
+    d = make_definition(indicators=tree)
+    data = simulate(d, 100, random_state=7, weighted=True)
+    brand = data.brand.copy()
+    brand[:, 0, 1] = 4  # q2 constant
+    t = compute_tree(d, ResponseData.from_arrays(d, data.resp, brand, weight=data.weight))
+    assert t.node_weights["r"].tolist() == [1.0, 0.0]
+    assert t.root.weight_diagnostics["zeroed"] == ["k"]
+    assert any("k do not vary" in w for w in t.warnings)
