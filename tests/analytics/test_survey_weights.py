@@ -50,3 +50,56 @@ def test_rake_data(sim) -> None:
     assert w[codes == 0].sum() / w.sum() == pytest.approx(0.3, abs=1e-6)
     with pytest.raises(ValueError, match="'q1' is not a choice item"):
         rake_data(sim, {"q1": {"1": 1.0}})
+
+
+def test_base_weights_post_stratification_hand_case() -> None:
+    sex = np.array(["m", "m", "f", "f", "f"])
+    base = np.array([1.0, 3.0, 1.0, 1.0, 2.0])
+    r = rake({"sex": sex}, {"sex": {"m": 0.5, "f": 0.5}}, base_weights=base)
+    # m: base total 4 of 8 -> factor 0.5/0.5 = 1; f: 4 of 8 -> 1; unchanged, then mean 1: w = base * 5/8
+    np.testing.assert_allclose(r.weights, base * 5 / 8)
+    r2 = rake({"sex": sex}, {"sex": {"m": 0.25, "f": 0.75}}, base_weights=base)
+    np.testing.assert_allclose(r2.weights, np.array([0.5, 1.5, 1.5, 1.5, 3.0]) * 5 / 8)
+
+
+def test_trimming_keeps_weights_within_bounds_and_reports() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.choice(["x", "y"], 400, p=[0.75, 0.25])
+    b = np.where(a == "y", rng.choice(["p", "q", "r"], 400, p=[0.6, 0.2, 0.2]), rng.choice(["p", "q", "r"], 400))
+    margins = {"a": {"x": 0.5, "y": 0.5}, "b": {"p": 0.3, "q": 0.3, "r": 0.4}}
+    free = rake({"a": a, "b": b}, margins)
+    assert free.max_weight > 2.5
+    r = rake({"a": a, "b": b}, margins, bounds=(0.3, 2.5), max_iter=500)
+    assert r.converged and r.max_deviation < 1e-6
+    assert r.min_weight >= 0.3 - 1e-9 and r.max_weight <= 2.5 + 1e-9 and r.n_trimmed > 0
+    assert r.report()["bounds"] == [0.3, 2.5]
+    for var, t in margins.items():
+        v = {"a": a, "b": b}[var]
+        for cat, share in t.items():
+            assert r.weights[v == cat].sum() / r.weights.sum() == pytest.approx(share, abs=1e-6)
+    # bounds this tight cannot meet the margins: reported, not hidden, and the bounds still hold
+    with pytest.warns(RakingConvergenceWarning):
+        tight = rake({"a": a, "b": b}, margins, bounds=(0.3, 2.0), max_iter=200)
+    assert not tight.converged and tight.max_deviation > 1e-3 and tight.max_weight <= 2.0 + 1e-9
+    with pytest.raises(ValueError, match=r"upper trimming bound 0\.5 must be >= 1"):
+        rake({"a": a}, {"a": {"x": 0.5, "y": 0.5}}, bounds=(None, 0.5))
+
+
+def test_zero_base_weights_stay_zero_when_trimming() -> None:
+    a = np.array(["x", "x", "y", "y", "y"])
+    r = rake({"a": a}, {"a": {"x": 0.5, "y": 0.5}}, base_weights=[0.0, 1.0, 1.0, 1.0, 1.0], bounds=(0.5, 2.5))
+    assert r.weights[0] == 0 and r.converged
+
+
+def test_rake_data_missing_answers_and_empty_categories(sim) -> None:
+    codes = sim.segment_codes("region")
+    missing = int((codes < 0).sum())
+    assert missing > 0  # the simulated data has unanswered segment items
+    with pytest.raises(ValueError, match=f"'region': {missing} respondent\\(s\\) did not answer it"):
+        rake_data(sim, {"region": {"north": 0.5, "south": 0.5}})
+    north = sim.take(codes == 0)
+    raked, res = rake_data(north, {"region": {"north": 0.3, "south": 0.7}}, drop_empty=True)
+    assert res.dropped == {"region": {"south": 0.7}} and res.converged
+    np.testing.assert_allclose(raked.weight.mean(), 1.0)
+    with pytest.raises(ValueError, match="no respondents in margin categories south"):
+        rake_data(north, {"region": {"north": 0.3, "south": 0.7}})
