@@ -9,29 +9,33 @@ definition is ``{"status": "error", "reason": "..."}`` and the other sections ar
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from analytics.benchmark import compare_brands, compare_waves
+from analytics.benchmark import compare_brands, compare_waves, item_figures
 from analytics.data import ResponseData
 from analytics.inference import Estimate, kish_effective_n
 from analytics.itemstats import item_statistics
+from analytics.kano import kano
 from analytics.loyalty import loyalty_analysis
-from analytics.priorities import importance_performance
+from analytics.priorities import bootstrap_priorities, importance_performance
 from analytics.quality import DEFAULT_RULE, apply_exclusions, flag_quality
 from analytics.satisfaction_rate import satisfaction_rate
 from analytics.scoring import item_scoring
 from analytics.segments import MIN_N, segments
+from analytics.servqual import servqual_gaps
+from analytics.survey_weights import RakingConvergenceWarning, rake_data
 from analytics.tree import TreeResult, compute_tree
 from analytics.weights import regression_importance
-from survey_defs.schema import SurveyDefinition
+from survey_defs.schema import KANO_ANSWERS, SurveyDefinition
 
 __all__ = ["SCHEMA_VERSION", "analyze", "to_jsonable"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DIGITS = 6
 MAX_FLAG_EXAMPLES = 50
 CI_METHOD = "delta method (linearisation with the item covariance; see analytics.tree)"
@@ -104,12 +108,22 @@ def _tree_dict(tree: TreeResult) -> dict[str, Any]:
 
 
 def _priorities(definition: SurveyDefinition, data: ResponseData, tree: TreeResult, split: str,
-                best: Mapping[str, float] | None) -> dict[str, Any]:
+                best: Mapping[str, float] | None, gaps_to_best: Mapping[str, Any] | None, n_boot: int,
+                conf: float, random_state: int) -> dict[str, Any]:
+    """Importance-performance analysis of the own brand's index items (analytics.priorities).
+
+    Performance is each item's mean score figure; importance is Johnson's relative weights for the overall
+    satisfaction item (with a joint bootstrap of importance and priority) or, failing that, the tree's
+    effective leaf weights (fixed, so no interval).
+    """
     items = tree.items
     perf = tree.item_means
+    figs = item_figures(tree, conf)
     src = "tree weights (effective leaf weights of the index)"
     imp = tree.coefficients[:, 0]
     detail: Any = None
+    imp_ci = pri_ci = None
+    note = "fixed importance (effective leaf weights of the indicator tree), not estimated"
     lb = definition.loyalty
     if lb is not None and lb.satisfaction_item not in items:
         try:
@@ -122,20 +136,162 @@ def _priorities(definition: SurveyDefinition, data: ResponseData, tree: TreeResu
             detail = {"r2": ri.r2, "adj_r2": ri.adj_r2, "n": ri.n, "condition_number": ri.condition_number,
                       "beta": dict(zip(items, ri.beta, strict=True)),
                       "p_values": dict(zip(items, ri.p_values, strict=True)),
+                      "p_value_method": ri.diagnostics.get("p_value_method"),
                       "vif": dict(zip(items, ri.vif, strict=True)),
                       "shapley": None if ri.shapley is None else dict(zip(items, ri.shapley, strict=True))}
+            if n_boot > 0:
+                bs = bootstrap_priorities(X, y, tree.weights, n_boot=n_boot, conf=conf, random_state=random_state)
+                imp_ci, pri_ci = bs["importance"], bs["priority"]
+                detail["bootstrap"] = {"method": bs["method"], "n_boot": n_boot, "n_failed": bs["n_failed"]}
+            else:
+                note = "derived importance; bootstrap off (n_boot = 0)"
         except ValueError as exc:
             src = f"tree weights (derived importance unavailable: {exc})"
     ok = ~np.isnan(perf)
     names = [i for i, k in zip(items, ok, strict=True) if k]
-    out = importance_performance(names, imp[ok], perf[ok], split="median" if split == "median" else "mean")
+    sel = np.flatnonzero(ok)
+    n_items = [figs[i].n for i in names]
+    p_ci = np.array([figs[i].ci if figs[i].ci is not None else (np.nan, np.nan) for i in names], dtype=float)
+    p_ci = p_ci.reshape(len(names), 2)
+    how = "median" if split == "median" else "mean"
+    sub = (lambda a: None if a is None else np.asarray(a)[sel])  # noqa: E731
+    if imp_ci is None and n_boot > 0 and src.startswith("derived"):
+        note = "derived importance; every bootstrap replicate failed"
+    out = importance_performance(names, imp[ok], perf[ok], split=how, n=n_items, performance_ci=p_ci,
+                                 importance_ci=sub(imp_ci), importance_note=note, priority_ci=sub(pri_ci))
     out["importance_source"] = src
     out["regression"] = detail
     if best:
-        gaps = importance_performance(names, imp[ok], perf[ok], split="median" if split == "median" else "mean",
-                                      target={k: v for k, v in best.items() if k in names})
+        tgt = {k: v for k, v in best.items() if k in names}
+        leaf = {nd.item: nd.id for nd in tree.nodes if nd.item is not None}
+        g_ci = np.full((len(names), 2), np.nan)
+        for j, nm in enumerate(names):
+            gd = ((gaps_to_best or {}).get(leaf.get(nm, "")) or {}).get("gap") or {}
+            if isinstance(gd, Mapping) and gd.get("ci") is not None:
+                g_ci[j] = gd["ci"]
+        gaps = importance_performance(names, imp[ok], perf[ok], split=how, target=tgt, n=n_items,
+                                      performance_ci=p_ci, importance_ci=sub(imp_ci), importance_note=note,
+                                      gap_ci=g_ci)
         out["improve_first_vs_best_brand"] = gaps["improve_first"]
     return out
+
+
+def _weighting(definition: SurveyDefinition, data: ResponseData) -> tuple[ResponseData, dict[str, Any]]:
+    """Rake the analysed respondents to the definition's margins (from the data's weights as base weights).
+
+    Returns the data with its final weights and the ``weighting`` report (docs/analytics-json.md). Without a
+    weighting block the data's own weights (or none) are used as they are; when raking fails the base weights
+    stay and the report says why (``status: "error"``).
+    """
+    wb = definition.weighting
+    base = data.weight
+    n = data.n
+
+    def summary(w: Any) -> dict[str, Any]:
+        if n == 0:
+            return {"n_eff": 0.0, "min_weight": None, "max_weight": None}
+        ww = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+        ne = kish_effective_n(ww)
+        return {"n_eff": ne, "design_effect": n / ne if ne > 0 else None, "min_weight": float(ww.min()),
+                "max_weight": float(ww.max())}
+
+    if wb is None:
+        return data, {"method": "none" if base is None else "given", "margins": None, "iterations": 0,
+                      "converged": None, "max_error": None, **summary(base)}
+    rep: dict[str, Any] = {
+        "method": "raking", "base": "equal" if base is None else "data weights",
+        "margins": {k: dict(v) for k, v in wb.margins.items()},
+        "trim": None if wb.trim is None else {"min": wb.trim.min, "max": wb.trim.max},
+        "tol": wb.tol, "max_iter": wb.max_iter,
+    }
+    if n == 0:
+        return data, {**rep, "iterations": 0, "converged": None, "max_error": None, **summary(None),
+                      "status": "insufficient_data", "reason": "no respondents to weight"}
+    bounds = None if wb.trim is None else (wb.trim.min, wb.trim.max)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RakingConvergenceWarning)
+            raked, res = rake_data(data, wb.margins, max_iter=wb.max_iter, tol=wb.tol, bounds=bounds,
+                                   drop_empty=True)
+    except ValueError as exc:
+        return data, {**rep, "iterations": 0, "converged": False, "max_error": None, **summary(base),
+                      "status": "error", "reason": f"{exc}; the statistics use the "
+                      + ("data's own weights" if base is not None else "unweighted data")}
+    notes = [f"{item}={code}: no analysed respondents; its population share {share:g} was left out and the other "
+             f"shares of {item!r} renormalised" for item, gone in (res.dropped or {}).items()
+             for code, share in gone.items()]
+    if not res.converged:
+        notes.append(f"raking did not converge in {res.iterations} iterations (max error {res.max_deviation:.2e}"
+                     f" > tol {wb.tol:g}); the weights are used as they stand")
+    return raked, {**rep, "iterations": res.iterations, "converged": res.converged, "max_error": res.max_deviation,
+                   **summary(res.weights), "n_trimmed": res.n_trimmed, "dropped": res.dropped or {},
+                   "warnings": notes}
+
+
+def _servqual(definition: SurveyDefinition, data: ResponseData, brand: str, conf: float) -> dict[str, Any] | None:
+    """SERVQUAL gaps of the definition's servqual block, on the raw scale (reverse coding applied)."""
+    sq = definition.servqual
+    if sq is None:
+        return None
+    keys: list[str] = []
+    dims: dict[str, str] = {}
+    P: list[Any] = []
+    E: list[Any] = []
+    for dim in sq.dimensions:
+        for e_id, p_id in dim.pairs:
+            for i in (e_id, p_id):
+                if i not in definition.item_map or definition.item(i).type != "likert":
+                    raise ValueError(f"SERVQUAL: {i!r} is not a likert item of the definition")
+            keys.append(p_id)
+            dims[p_id] = dim.id
+            for item_id, dest in ((p_id, P), (e_id, E)):
+                rule = item_scoring(definition, item_id)
+                dest.append(rule.oriented(data.raw_values(item_id, brand if definition.is_per_brand(item_id)
+                                                          else None)))
+    if not keys:
+        raise ValueError("SERVQUAL: the servqual block has no [expectation, perception] pairs")
+    res = servqual_gaps(np.column_stack(P), np.column_stack(E), keys, dims, data.weight, conf)
+    pairs = {p_id: e_id for dim in sq.dimensions for e_id, p_id in dim.pairs}
+    for p_id, r in res["items"].items():  # type: ignore[attr-defined]
+        r.update({"perception_item": p_id, "expectation_item": pairs[p_id], "dimension": dims[p_id]})
+    for dim in sq.dimensions:
+        if dim.id in res["dimensions"]:  # type: ignore[operator]
+            res["dimensions"][dim.id]["label"] = dict(dim.label)  # type: ignore[index]
+    sc = definition.scale_of(keys[0])
+    res["unit"] = f"points of scale {definition.item(keys[0]).scale!r} ({sc.min}..{sc.max})"
+    return res
+
+
+def _kano_answers(definition: SurveyDefinition, data: ResponseData, item_id: str, brand: str) -> Any:
+    """1..5 (like, must-be, neutral, live-with, dislike) per respondent from a Kano choice item; NaN if none."""
+    it = definition.item_map.get(item_id)
+    if it is None or it.type != "choice" or not it.options:
+        raise ValueError(f"Kano: {item_id!r} is not a choice item of the definition")
+    bad = [o.code for o in it.options if o.code not in KANO_ANSWERS]
+    if bad:
+        raise ValueError(f"Kano: item {item_id!r} has options {', '.join(bad)} that are not Kano answers")
+    lut = np.array([KANO_ANSWERS.index(o.code) + 1.0 for o in it.options] + [np.nan, np.nan])
+    c = data.codes(item_id, brand if definition.is_per_brand(item_id) else None).astype(np.intp)
+    return lut[np.where(c >= 0, c, len(it.options))]
+
+
+def _kano(definition: SurveyDefinition, data: ResponseData, brand: str, conf: float) -> dict[str, Any] | None:
+    kb = definition.kano
+    if kb is None:
+        return None
+    feats: dict[str, Any] = {}
+    for f in kb.features:
+        try:
+            fn = _kano_answers(definition, data, f.functional, brand)
+            dy = _kano_answers(definition, data, f.dysfunctional, brand)
+            r = kano(fn, dy, data.weight, conf, what=f"Kano feature {f.id!r}")
+        except ValueError as exc:
+            feats[f.id] = {"status": "error", "reason": str(exc)}
+            continue
+        feats[f.id] = {"label": dict(f.label), "functional": f.functional, "dysfunctional": f.dysfunctional,
+                       **r.to_dict()}
+    return {"features": feats,
+            "coefficients": "Better = (A+O)/(A+O+M+I), Worse = -(O+M)/(A+O+M+I) (Berger et al. 1993); Wilson CIs"}
 
 
 def _acsi(definition: SurveyDefinition, data: ResponseData, n_boot: int, random_state: int,
@@ -170,8 +326,11 @@ def analyze(
 
     Filters (``wave``, ``brand`` = respondents who rated it, ``segment`` = {item: option}, ``mask``) apply
     first; then quality flags are computed and, with ``exclude_flags``, flagged respondents are excluded by
-    ``exclusion_rule`` (counted in ``quality.exclusions``). The waves comparison ignores the ``wave`` filter's
-    restriction only in that it compares the latest two waves present after filtering.
+    ``exclusion_rule`` (counted in ``quality.exclusions``). Then, when the definition has a ``weighting``
+    block, the analysed respondents are raked to its margins (starting from the data's weights, if any) and
+    the final weights enter every statistic below; ``weighting`` reports the convergence, the weight range and
+    the Kish n_eff. The waves comparison ignores the ``wave`` filter's restriction only in that it compares
+    the latest two waves present after filtering.
     """
     d = definition
     if data.definition is not d and data.definition != d:
@@ -190,6 +349,7 @@ def analyze(
     }
     flags = flag_quality(sub, speeder_fraction=speeder_fraction, min_grid=min_grid)
     kept, report = apply_exclusions(sub, flags, exclusion_rule if exclude_flags else ())
+    kept, weighting = _weighting(d, kept)
     flagged = sorted(flags.reasons)[:MAX_FLAG_EXAMPLES]
     out["quality"] = {**flags.summary(), "exclusions": report,
                       "examples": [{"respondent": str(sub.respondent_id[i]), "reasons": flags.reasons[i]}
@@ -197,12 +357,16 @@ def analyze(
     w = kept.weight
     out["n"] = {"responses": data.n, "filtered": sub.n, "analysed": kept.n, "weighted": w is not None,
                 "n_eff": kish_effective_n(w) if w is not None else float(kept.n)}
+    out["weighting"] = weighting
     names = ("items", "satisfaction_rate", "index", "brands", "benchmarks", "waves", "segments", "loyalty",
              "priorities")
     if kept.n == 0:
         reason = "no responses to analyse" + (" after filters and exclusions" if data.n else "")
         for k in names:
             out[k] = {"value": None, "n": 0, "status": "insufficient_data", "reason": reason}
+        for k, block in (("servqual", d.servqual), ("kano", d.kano)):
+            out[k] = None if block is None else {"value": None, "n": 0, "status": "insufficient_data",
+                                                 "reason": reason}
         out["acsi"] = _section(lambda: _acsi(d, kept, n_boot, random_state, conf))
         return to_jsonable(out)
 
@@ -278,8 +442,12 @@ def analyze(
                 vals = [float(tr.item_means[j]) for tr in trees.values() if not np.isnan(tr.item_means[j])]
                 if vals:
                     best[item] = max(vals)
-        out["priorities"] = _section(lambda: _priorities(d, kept, trees[own], priority_split, best)) \
+        gtb = out["benchmarks"].get("gap_to_best") if isinstance(out.get("benchmarks"), dict) else None
+        out["priorities"] = _section(lambda: _priorities(d, kept, trees[own], priority_split, best, gtb, n_boot,
+                                                         conf, random_state)) \
             if own in trees else {"status": "insufficient_data", "reason": "no index for the own brand"}
     out["loyalty"] = _section(lambda: loyalty_analysis(d, kept, brand=own, conf=conf)) if d.loyalty else None
+    out["servqual"] = _section(lambda: _servqual(d, kept, own, conf))
+    out["kano"] = _section(lambda: _kano(d, kept, own, conf))
     out["acsi"] = _section(lambda: _acsi(d, kept, n_boot, random_state, conf))
     return to_jsonable(out)

@@ -14,6 +14,14 @@ Tests
   correlation between the brands is kept), independently within each group otherwise.
 * Holm (1979) correction across all comparisons of one call; every comparison states "significant" or
   "not significant" plainly.
+* Each side's score (``a``, ``b``) is the figure of the tree (n, delta-method CI; analytics.tree).
+* Gap to the best brand, per node and item: gap = max_b score_b - score_own (>= 0), with a seeded percentile
+  bootstrap CI: respondents of the common data are resampled once per replicate for all brands together (a
+  respondent's ratings of every brand stay together, as in the paired design), every brand's node scores are
+  recomputed from its resampled item means with the nominal weights, and the gap is the replicate's maximum
+  minus the own brand's score (so the best brand may change between replicates). The interval is therefore
+  never below 0; the point estimate of a maximum is biased upwards when brands are close, which the interval
+  reflects.
 """
 
 from __future__ import annotations
@@ -26,12 +34,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.data import ResponseData
-from analytics.inference import holm, weighted_t_test
-from analytics.tree import TreeResult, compute_tree, index_from_means
+from analytics.inference import Estimate, holm, weighted_t_test
+from analytics.tree import TreeResult, compute_tree, index_from_means, propagate
 from survey_defs.schema import SurveyDefinition
 
-__all__ = ["PAIRED_SHARE", "Frame", "bootstrap_index_difference", "compare_brands", "compare_frames",
-           "compare_waves", "gap_to_best"]
+__all__ = ["PAIRED_SHARE", "Frame", "bootstrap_gap_to_best", "bootstrap_index_difference", "compare_brands",
+           "compare_frames", "compare_waves", "gap_to_best", "item_figures"]
 
 PAIRED_SHARE = 0.5
 _BOOT_CHUNK = 100
@@ -207,7 +215,7 @@ def compare_frames(
                            "smaller group; Welch otherwise"},
     }
     idx: dict[str, Any] = {
-        "a": ea.value, "b": eb.value,
+        "a": ea.to_dict(), "b": eb.to_dict(),
         "diff": None if ea.value is None or eb.value is None else ea.value - eb.value,
         "test": _test(Ra[:, 0], Rb[:, 0], a.w, b.w, pairs),
     }
@@ -220,15 +228,17 @@ def compare_frames(
         if nd.item is not None:
             continue
         sa, sb = nd.score.value, b.tree.nodes[j].score.value
-        nodes[nd.id] = {"a": sa, "b": sb, "diff": None if sa is None or sb is None else sa - sb,
+        nodes[nd.id] = {"a": nd.score.to_dict(), "b": b.tree.nodes[j].score.to_dict(),
+                        "diff": None if sa is None or sb is None else sa - sb,
                         "test": _test(Ra[:, j], Rb[:, j], a.w, b.w, pairs)}
     out["nodes"] = nodes
     Xa, Xb = a.item_scores, b.item_scores
+    fa, fb = item_figures(a.tree, conf), item_figures(b.tree, conf)
     items = {}
     for j, item in enumerate(a.tree.items):
         ma, mb = a.tree.item_means[j], b.tree.item_means[j]
         ok = not (np.isnan(ma) or np.isnan(mb))
-        items[item] = {"a": float(ma) if not np.isnan(ma) else None, "b": float(mb) if not np.isnan(mb) else None,
+        items[item] = {"a": fa[item].to_dict(), "b": fb[item].to_dict(),
                        "diff": float(ma - mb) if ok else None,
                        "test": _test(Xa[:, j], Xb[:, j], a.w, b.w, pairs)}
     out["items"] = items
@@ -253,9 +263,96 @@ def _holm_all(results: Sequence[dict[str, Any]], alpha: float = 0.05) -> None:
         t["verdict"] = "significant" if rj else "not significant"
 
 
-def gap_to_best(trees: dict[str, TreeResult], own: str) -> dict[str, Any]:
-    """For the index, each node and each item: the best brand, its score and best - own (>= 0)."""
+def item_figures(tree: TreeResult, conf: float = 0.95) -> dict[str, Estimate]:
+    """Each item's mean score figure (n, CI) on the tree's frame, from the tree's histogram: the same figure as
+    `analytics.itemstats` gives (its n is the item's answers, its CI the item's t-interval)."""
+    return {st.item_id: st.mean for st in tree.item_stats(conf=conf)}
+
+
+def _node_replicates(tree: TreeResult, X: NDArray[np.float64], counts: NDArray[np.float64] | None,
+                     num: NDArray[np.float64] | None = None, den: NDArray[np.float64] | None = None) -> NDArray[
+    np.float64
+]:
+    """(replicates, n_nodes) node scores from resampled item means (respondent counts, or group sums)."""
+    if num is not None and den is not None:
+        means = _ratio(num, den)
+    else:
+        assert counts is not None
+        means = _boot_means(X, tree.weights, counts)
+    nw = {nd.index: tree.node_weights[nd.id] for nd in tree.flat if nd.children}
+    return propagate(means, tree.flat, tree.leaf_col, nw)
+
+
+def bootstrap_gap_to_best(
+    trees: dict[str, TreeResult],
+    own: str,
+    data: ResponseData,
+    *,
+    n_boot: int = 1000,
+    conf: float = 0.95,
+    random_state: int | np.random.Generator = 0,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], str]:
+    """Percentile bootstrap of max_b score_b - score_own for every node (module docstring).
+
+    All trees must come from ``data`` (their ``rows`` index it). Returns (lo, hi, se, method) per node;
+    above ``GROUPED_ABOVE`` respondents the grouped bootstrap of `bootstrap_index_difference` is used.
+    """
+    rng = random_state if isinstance(random_state, np.random.Generator) else np.random.default_rng(random_state)
+    brands = list(trees)
+    n = data.n
+    X = {b: data.score_matrix(trees[b].items, trees[b].brand)[trees[b].rows] for b in brands}
+    rows = {b: np.flatnonzero(trees[b].rows) for b in brands}
+    n_nodes = len(trees[own].nodes)
+    gaps = np.empty((n_boot, n_nodes))
+    grouped = n > GROUPED_ABOVE
+    sums: dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
+    if grouped:
+        g = rng.integers(0, N_GROUPS, n)
+        sums = {b: _group_sums(X[b], trees[b].weights, g[rows[b]], N_GROUPS) for b in brands}
+    for s in range(0, n_boot, _BOOT_CHUNK):
+        m = min(_BOOT_CHUNK, n_boot - s)
+        c = _counts(rng, m, N_GROUPS if grouped else n)
+        reps = {}
+        for b in brands:
+            if grouped:
+                num, den = sums[b]
+                reps[b] = _node_replicates(trees[b], X[b], None, c @ num, c @ den)
+            else:
+                reps[b] = _node_replicates(trees[b], X[b], c[:, rows[b]])
+        stack = np.stack([reps[b] for b in brands])  # (brands, m, nodes)
+        with np.errstate(invalid="ignore"):
+            best = np.where(np.isnan(stack), -np.inf, stack).max(axis=0)
+        gaps[s : s + m] = np.where(np.isfinite(best), best - reps[own], np.nan)
+    alpha = (1 - conf) / 2
+    lo = np.full(n_nodes, np.nan)
+    hi = np.full(n_nodes, np.nan)
+    se = np.full(n_nodes, np.nan)
+    for j in range(n_nodes):
+        ok = gaps[:, j][~np.isnan(gaps[:, j])]
+        if ok.size >= 2:
+            lo[j], hi[j] = np.quantile(ok, [alpha, 1 - alpha])
+            se[j] = ok.std(ddof=1)
+    method = f"percentile bootstrap, {n_boot} resamples of respondents (all brands together)" + (
+        f" over {N_GROUPS} random groups" if grouped else "")
+    return lo, hi, se, method
+
+
+def gap_to_best(
+    trees: dict[str, TreeResult],
+    own: str,
+    data: ResponseData | None = None,
+    *,
+    n_boot: int = 0,
+    conf: float = 0.95,
+    random_state: int | np.random.Generator = 0,
+) -> dict[str, Any]:
+    """For the index, each node and each item: the best brand, its score and own score (figures) and the gap
+    best - own (>= 0) as a figure (n = the own brand's n) with a bootstrap CI when ``data`` and ``n_boot`` are
+    given (`bootstrap_gap_to_best`)."""
     ref = trees[own]
+    boot = None
+    if data is not None and n_boot > 0:
+        boot = bootstrap_gap_to_best(trees, own, data, n_boot=n_boot, conf=conf, random_state=random_state)
     out: dict[str, Any] = {}
     for j, nd in enumerate(ref.nodes):
         vals: dict[str, float] = {}
@@ -268,7 +365,15 @@ def gap_to_best(trees: dict[str, TreeResult], own: str) -> dict[str, Any]:
             out[nd.id] = {"status": "insufficient_data", "reason": f"node {nd.path}: no scores to compare"}
             continue
         best = max(vals, key=lambda k: vals[k])
-        out[nd.id] = {"best_brand": best, "best": vals[best], "own": own_v, "gap": vals[best] - own_v}
+        g = vals[best] - own_v
+        if boot is not None and np.isfinite(boot[0][j]):
+            gap = Estimate(value=g, n=nd.score.n, ci=(float(boot[0][j]), float(boot[1][j])), se=float(boot[2][j]))
+            gd: dict[str, Any] = {**gap.to_dict(), "ci_method": boot[3]}
+        else:
+            note = "bootstrap off (n_boot = 0)" if boot is None else "too few bootstrap replicates with scores"
+            gd = Estimate(value=g, n=nd.score.n, ci=None, ci_note=note).to_dict()
+        out[nd.id] = {"best_brand": best, "best": trees[best].nodes[j].score.to_dict(), "own": nd.score.to_dict(),
+                      "gap": gd}
     return out
 
 
@@ -312,7 +417,7 @@ def compare_brands(
         results.append(r)
         out["competitors"][c] = r
     _holm_all(results, alpha)
-    out["gap_to_best"] = gap_to_best(trees, own)
+    out["gap_to_best"] = gap_to_best(trees, own, data, n_boot=n_boot, conf=conf, random_state=rng)
     out["holm"] = {"alpha": alpha, "n_tests": sum(1 + len(r["nodes"]) + len(r["items"]) for r in results)}
     return out
 

@@ -9,17 +9,19 @@ weighted mean, variance and the linearisation standard error follow exactly from
 
 where W_v = sum of weights with answer v, W2_v = sum of squared weights and s_v the 0-100 score of v. Without
 weights se = sd / sqrt(n). The CI is m +- t_{n_eff - 1} se. The top-box share uses the Wilson interval
-(`analytics.satisfaction_rate`).
+(`analytics.satisfaction_rate`), and so does each share of the distribution (Wilson 1927 on n_eff, as a
+fraction; vectorised over the scale points).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from analytics.inference import Estimate, check_weights, mean_ci
+from analytics.inference import Estimate, check_weights, mean_ci, z_quantile
 from analytics.satisfaction_rate import proportion_estimate, top_box_threshold
 from analytics.scoring import ItemScoring
 
@@ -46,6 +48,7 @@ class ItemStats:
     top_box: Estimate
     top_box_count: int
     warnings: list[str] = field(default_factory=list)
+    distribution_ci: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     def to_dict(self, digits: int | None = 4) -> dict[str, object]:
         def r(x: float | None) -> float | None:
@@ -59,10 +62,24 @@ class ItemStats:
             "mean": self.mean.to_dict(digits),
             "sd": r(self.sd),
             "raw_mean": r(self.raw_mean),
-            "distribution": {str(v): {"count": c, "share": r(s)} for v, (c, s) in self.distribution.items()},
+            "distribution": {str(v): {"count": c, "share": r(s), "ci": _pair(self.distribution_ci.get(v), r)}
+                             for v, (c, s) in self.distribution.items()},
             "top_box": {**self.top_box.to_dict(digits), "boxes": self.top_box_count},
             "warnings": list(self.warnings),
         }
+
+
+def _pair(ci: tuple[float, float] | None, r: Callable[[float | None], float | None]) -> list[float | None] | None:
+    return None if ci is None else [r(ci[0]), r(ci[1])]
+
+
+def _wilson(p: NDArray[np.float64], n: float, z: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Vectorised Wilson (1927) score interval (same formula as `analytics.inference.wilson_ci`)."""
+    z2 = z * z
+    denom = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = z / denom * np.sqrt(np.maximum(p * (1 - p) / n + z2 / (4 * n * n), 0.0))
+    return np.maximum(centre - half, 0.0), np.minimum(centre + half, 1.0)
 
 
 class CodeError(ValueError):
@@ -177,6 +194,7 @@ def stats_from_histogram(
 ) -> list[ItemStats]:
     """Item statistics from a `code_histogram` (formulas in the module docstring)."""
     c0, c1, c2 = hist
+    z = z_quantile(conf)
     out: list[ItemStats] = []
     for j, rule in enumerate(rules):
         vals = np.arange(rule.min, rule.max + 1)
@@ -196,7 +214,10 @@ def stats_from_histogram(
         dev2 = (s - m) ** 2
         W2 = float(w2v.sum())
         n_eff = W * W / W2
-        dist = {int(v): (int(cnt[i]), float(wv[i] / W)) for i, v in enumerate(vals)}
+        shares = wv / W
+        dist = {int(v): (int(cnt[i]), float(shares[i])) for i, v in enumerate(vals)}
+        lo_s, hi_s = _wilson(shares, n_eff, z)
+        dist_ci = {int(v): (float(lo_s[i]), float(hi_s[i])) for i, v in enumerate(vals)}
         raw_mean = float(wv @ vals / W)
         tb = top_box_threshold(rule, top_box[j])
         sat = rule.oriented(vals.astype(np.float64)) >= tb
@@ -206,7 +227,8 @@ def stats_from_histogram(
         if n < 2:
             mean = Estimate(value=m, n=n, ci=None, n_eff=n_eff, status="insufficient_data",
                             reason=f"item {item!r}: one answer only, no confidence interval")
-            out.append(ItemStats(item, n, n_missing, n_na, mean, None, raw_mean, dist, tbox, top_box[j], warnings))
+            out.append(ItemStats(item, n, n_missing, n_na, mean, None, raw_mean, dist, tbox, top_box[j], warnings,
+                                 dist_ci))
             continue
         f = n / (n - 1)
         sd = float(np.sqrt(f * (wv @ dev2) / W))
@@ -214,5 +236,6 @@ def stats_from_histogram(
         lo, hi = mean_ci(m, se, max(n_eff - 1.0, 1.0), conf)
         lo, hi = max(lo, rule.score_min), min(hi, rule.score_max)
         mean = Estimate(value=m, n=n, ci=(lo, hi), se=se, n_eff=n_eff)
-        out.append(ItemStats(item, n, n_missing, n_na, mean, sd, raw_mean, dist, tbox, top_box[j], warnings))
+        out.append(ItemStats(item, n, n_missing, n_na, mean, sd, raw_mean, dist, tbox, top_box[j], warnings,
+                             dist_ci))
     return out

@@ -14,6 +14,11 @@ A (attractive), O (one-dimensional), M (must-be), I (indifferent), R (reverse) o
 Category = the most frequent (weighted) category; ties are broken by the usual M > O > A > I > R > Q order
 (Berger et al. 1993). Customer-satisfaction coefficients (Berger et al. 1993):
 Better = (A + O) / (A + O + M + I), Worse = -(O + M) / (A + O + M + I).
+
+Counts are weighted with respondent weights. Better and Worse are proportions among the respondents classified
+A, O, M or I (n = their number), so each carries the Wilson (1927) interval on their Kish effective size
+(`analytics.inference.wilson_ci`); Worse's interval is that of (O + M) / (A + O + M + I), negated. They stay on
+the -1..1 scale of the coefficients.
 """
 
 from __future__ import annotations
@@ -23,11 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from analytics.inference import check_weights
+from analytics.inference import Estimate, check_weights, kish_effective_n, wilson_ci
+from survey_defs.schema import KANO_ANSWERS
 
 __all__ = ["ANSWERS", "CATEGORIES", "KANO_TABLE", "KanoResult", "kano", "kano_category"]
 
-ANSWERS = ("like", "must-be", "neutral", "live-with", "dislike")
+ANSWERS = KANO_ANSWERS
 CATEGORIES = ("A", "O", "M", "I", "R", "Q")
 KANO_TABLE = np.array([
     ["Q", "A", "A", "A", "O"],
@@ -41,18 +47,28 @@ _TIE_ORDER = ("M", "O", "A", "I", "R", "Q")
 
 @dataclass(frozen=True)
 class KanoResult:
-    """Counts (weighted), category and Better/Worse coefficients of one feature."""
+    """Counts (weighted), category and Better/Worse coefficients (with n and CI) of one feature."""
 
     n: int
     counts: dict[str, float]
     category: str | None
-    better: float | None
-    worse: float | None
+    better_estimate: Estimate
+    worse_estimate: Estimate
+    n_by_category: dict[str, int] | None = None
+
+    @property
+    def better(self) -> float | None:
+        return self.better_estimate.value
+
+    @property
+    def worse(self) -> float | None:
+        return self.worse_estimate.value
 
     def to_dict(self) -> dict[str, object]:
         status = {} if self.category else {"status": "insufficient_data", "reason": "no valid answer pairs"}
-        return {"n": self.n, "counts": dict(self.counts), "category": self.category, "better": self.better,
-                "worse": self.worse, **status}
+        return {"n": self.n, "counts": dict(self.counts), "n_by_category": dict(self.n_by_category or {}),
+                "category": self.category, "better": self.better_estimate.to_dict(),
+                "worse": self.worse_estimate.to_dict(), **status}
 
 
 def kano_category(functional: ArrayLike, dysfunctional: ArrayLike) -> NDArray[np.str_]:
@@ -67,17 +83,31 @@ def kano_category(functional: ArrayLike, dysfunctional: ArrayLike) -> NDArray[np
     return out
 
 
-def kano(functional: ArrayLike, dysfunctional: ArrayLike, weights: ArrayLike | None = None) -> KanoResult:
+def _coefficient(num: float, den: float, n: int, n_eff: float, sign: float, conf: float, what: str) -> Estimate:
+    if n == 0 or den <= 0:
+        return Estimate.insufficient(n, f"{what}: no respondent classified A, O, M or I")
+    p = num / den
+    lo, hi = wilson_ci(p, n_eff, conf)
+    se = float(np.sqrt(p * (1 - p) / n_eff))
+    ci = (lo, hi) if sign > 0 else (-hi, -lo)
+    return Estimate(value=sign * p, n=n, ci=ci, se=se, n_eff=n_eff)
+
+
+def kano(functional: ArrayLike, dysfunctional: ArrayLike, weights: ArrayLike | None = None,
+         conf: float = 0.95, what: str = "Kano") -> KanoResult:
     """Classify one feature from its answer pairs (module docstring for the table and formulas)."""
     cat = kano_category(functional, dysfunctional)
-    w = check_weights(weights, cat.shape[0], "Kano respondent weights")
+    w = check_weights(weights, cat.shape[0], f"{what} respondent weights")
     counts = {c: float(w[cat == c].sum()) for c in CATEGORIES}
+    n_by = {c: int((cat == c).sum()) for c in CATEGORIES}
     n = int((cat != "").sum())
-    if n == 0:
-        return KanoResult(0, counts, None, None, None)
+    aomi = np.isin(cat, ["A", "O", "M", "I"])
+    n4, ne4 = int(aomi.sum()), kish_effective_n(w[aomi])
+    den = counts["A"] + counts["O"] + counts["M"] + counts["I"]
+    better = _coefficient(counts["A"] + counts["O"], den, n4, ne4, 1.0, conf, f"{what} Better")
+    worse = _coefficient(counts["O"] + counts["M"], den, n4, ne4, -1.0, conf, f"{what} Worse")
+    if n == 0 or sum(counts.values()) <= 0:
+        return KanoResult(n, counts, None, better, worse, n_by)
     top = max(counts.values())
     category = next(c for c in _TIE_ORDER if counts[c] == top)
-    den = counts["A"] + counts["O"] + counts["M"] + counts["I"]
-    better = (counts["A"] + counts["O"]) / den if den > 0 else None
-    worse = -(counts["O"] + counts["M"]) / den if den > 0 else None
-    return KanoResult(n, counts, category, better, worse)
+    return KanoResult(n, counts, category, better, worse, n_by)

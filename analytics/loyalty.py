@@ -18,7 +18,7 @@ Shares are weighted and carry Wilson (1927) intervals (`analytics.satisfaction_r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,13 +51,15 @@ class NpsResult:
     promoters: float
     passives: float
     detractors: float
+    shares: dict[str, Estimate] = field(default_factory=dict)
+    """The three shares (percent) as figures with Wilson intervals on n_eff."""
 
     def to_dict(self, digits: int | None = None) -> dict[str, object]:
         def r(x: float) -> float:
             return round(float(x), digits) if digits is not None else float(x)
 
         return {**self.nps.to_dict(digits), "promoters": r(self.promoters), "passives": r(self.passives),
-                "detractors": r(self.detractors)}
+                "detractors": r(self.detractors), "shares": {k: v.to_dict(digits) for k, v in self.shares.items()}}
 
 
 def _shares(
@@ -137,15 +139,19 @@ def nps(
     pp = float(wv[xv >= promoter_min].sum() / W)
     pd_ = float(wv[xv <= detractor_max].sum() / W)
     value = 100.0 * (pp - pd_)
+    n_eff = kish_effective_n(wv)
+    groups = {"promoters": xv >= promoter_min, "passives": (xv > detractor_max) & (xv < promoter_min),
+              "detractors": xv <= detractor_max}
+    shares = {k: proportion_estimate(float(wv[m].sum()), W, n, n_eff, conf, what=f"NPS {k}")
+              for k, m in groups.items()}
     if n < 2:
         est = Estimate(value=value, n=n, ci=None, status="insufficient_data",
                        reason="NPS: one answer only, no confidence interval")
-        return NpsResult(est, 100 * pp, 100 * (1 - pp - pd_), 100 * pd_)
-    n_eff = kish_effective_n(wv)
+        return NpsResult(est, 100 * pp, 100 * (1 - pp - pd_), 100 * pd_, shares)
     se = 100.0 * float(np.sqrt((pp * (1 - pp) + pd_ * (1 - pd_) + 2 * pp * pd_) / n_eff))
     h = z_quantile(conf) * se
     est = Estimate(value=value, n=n, ci=(max(value - h, -100.0), min(value + h, 100.0)), se=se, n_eff=n_eff)
-    return NpsResult(est, 100 * pp, 100 * (1 - pp - pd_), 100 * pd_)
+    return NpsResult(est, 100 * pp, 100 * (1 - pp - pd_), 100 * pd_, shares)
 
 
 def expected_lifetime(retention: float) -> float:

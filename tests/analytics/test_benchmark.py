@@ -66,7 +66,39 @@ def test_gap_to_best(complete: ResponseData) -> None:
     g = out["gap_to_best"]["csi"]
     vals = {b: compute_tree(complete.definition, complete, brand=b).index.value for b in "abc"}
     best = max(vals, key=vals.get)
-    assert g["best_brand"] == best and g["gap"] == pytest.approx(vals[best] - vals["a"]) and g["gap"] >= 0
+    assert g["best_brand"] == best and g["gap"]["value"] == pytest.approx(vals[best] - vals["a"])
+    assert g["gap"]["value"] >= 0 and g["gap"]["ci"] is None and "n_boot = 0" in g["gap"]["ci_note"]
+    assert g["best"]["value"] == pytest.approx(vals[best]) and g["own"]["value"] == pytest.approx(vals["a"])
+    assert g["own"]["n"] == complete.n and g["own"]["ci"] is not None
+
+
+def test_gap_to_best_bootstrap_when_a_competitor_leads() -> None:
+    d = make_definition()
+    data = simulate(d, 500, random_state=21, brand_means={"a": 0.0, "b": 0.6, "c": -0.2})
+    out = compare_brands(d, data, n_boot=400, random_state=2)
+    g = out["gap_to_best"]["csi"]
+    assert g["best_brand"] == "b"
+    lo, hi = g["gap"]["ci"]
+    assert 0 <= lo < g["gap"]["value"] < hi
+    # with b clearly best, the gap is the paired difference b - a: its bootstrap SE matches the paired test's
+    test = out["competitors"]["b"]["index"]["test"]
+    se_t = abs(test["diff"] / test["statistic"])
+    assert g["gap"]["se"] == pytest.approx(se_t, rel=0.2)
+    item = out["gap_to_best"]["n1"]  # a leaf: the item q1
+    assert item["best"]["n"] > 0 and item["gap"]["ci"][0] >= 0
+
+
+def test_sides_are_figures(complete: ResponseData) -> None:
+    out = compare_brands(complete.definition, complete, n_boot=0)
+    rb = out["competitors"]["b"]
+    ta, tb = compute_tree(complete.definition, complete), compute_tree(complete.definition, complete, brand="b")
+    assert rb["index"]["a"] == ta.index.to_dict() and rb["index"]["b"] == tb.index.to_dict()
+    assert rb["nodes"]["quality"]["b"] == tb.by_id["quality"].score.to_dict()
+    q = rb["items"]["q4"]["b"]
+    scores = complete.scores("q4", "b")
+    assert q["value"] == pytest.approx(np.nanmean(scores)) and q["n"] == int((~np.isnan(scores)).sum())
+    lo, hi = stats.ttest_1samp(scores[~np.isnan(scores)], 0).confidence_interval()
+    assert q["ci"] == pytest.approx([lo, hi])
 
 
 def test_waves(sim: ResponseData) -> None:
@@ -74,13 +106,61 @@ def test_waves(sim: ResponseData) -> None:
     assert out["latest"] == "w2" and out["previous"] == "w1" and not out["design"]["paired"]
     a = compute_tree(sim.definition, sim.filter(wave="w2"))
     b = compute_tree(sim.definition, sim.filter(wave="w1"))
-    ref = stats.ttest_ind(a.respondent_index(), b.respondent_index(), equal_var=False)
-    # weighted data: the weighted Welch test, which uses the weighted means
     assert out["index"]["test"]["test"] == "welch_t"
     assert out["index"]["diff"] == pytest.approx(a.index.value - b.index.value)
-    assert np.isfinite(ref.pvalue)
+    # weighted data: a hand-computed weighted Welch test on the respondent-level indices
+    xa, xb = a.respondent_index(), b.respondent_index()
+    wa, wb = a.weights, b.weights
+
+    def mean_var(x: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
+        ok = ~np.isnan(x)
+        x, w = x[ok], w[ok]
+        m = np.sum(w * x) / np.sum(w)
+        n = len(x)
+        return m, n / (n - 1) * np.sum((w / w.sum() * (x - m)) ** 2), w.sum() ** 2 / np.sum(w**2)
+
+    (ma, va, na), (mb, vb, nb) = mean_var(xa, wa), mean_var(xb, wb)
+    t = (ma - mb) / np.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
+    res = out["index"]["test"]
+    assert res["statistic"] == pytest.approx(t) and res["df"] == pytest.approx(df)
+    assert res["p_value"] == pytest.approx(2 * stats.t.sf(abs(t), df))
+    # unweighted data: exactly scipy's Welch test
+    plain = sim.with_weights(None)
+    op = compare_waves(sim.definition, plain, n_boot=0)
+    pa = compute_tree(sim.definition, plain.filter(wave="w2")).respondent_index()
+    pb = compute_tree(sim.definition, plain.filter(wave="w1")).respondent_index()
+    ref = stats.ttest_ind(pa[~np.isnan(pa)], pb[~np.isnan(pb)], equal_var=False)
+    assert op["index"]["test"]["statistic"] == pytest.approx(ref.statistic)
+    assert op["index"]["test"]["p_value"] == pytest.approx(ref.pvalue)
+    assert op["index"]["test"]["df"] == pytest.approx(ref.df)
     one = compare_waves(sim.definition, sim.filter(wave="w1"))
     assert one["status"] == "insufficient_data"
+
+
+def test_weighted_bootstrap_scale_invariant_and_matches_the_delta_method() -> None:
+    import analytics.benchmark as bm
+
+    d = make_definition()
+    data = simulate(d, 1500, random_state=14, weighted=True)
+    half = np.arange(data.n) < 750
+    da, db = data.take(half), data.take(~half)
+    fa = bm.Frame("a", compute_tree(d, da), da, da.respondent_id)
+    fb = bm.Frame("b", compute_tree(d, db), db, db.respondent_id)
+    r = bm.bootstrap_index_difference(fa, fb, paired=False, n_boot=800, random_state=3)
+    se_delta = np.hypot(fa.tree.index.se, fb.tree.index.se)  # independent halves: delta-method SEs add
+    assert r["se"] == pytest.approx(se_delta, rel=0.12)
+    da5, db5 = da.with_weights(5 * da.weight), db.with_weights(5 * db.weight)
+    s = bm.bootstrap_index_difference(bm.Frame("a", compute_tree(d, da5), da5, da5.respondent_id),
+                                      bm.Frame("b", compute_tree(d, db5), db5, db5.respondent_id),
+                                      paired=False, n_boot=800, random_state=3)
+    assert s["ci"] == pytest.approx(r["ci"]) and s["se"] == pytest.approx(r["se"])
+    # integer weights: the weighted index the bootstrap resamples equals the index of the replicated rows
+    wi = np.random.default_rng(1).integers(1, 4, data.n).astype(float)
+    dw = data.with_weights(wi)
+    rep = data.with_weights(None).take(np.repeat(np.arange(data.n), wi.astype(int)))
+    ta, tr = compute_tree(d, dw), compute_tree(d, rep)
+    assert ta.index.value == pytest.approx(tr.index.value)
 
 
 @pytest.mark.parametrize("paired", [True, False])

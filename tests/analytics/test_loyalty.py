@@ -55,3 +55,48 @@ def test_loyalty_analysis_from_definition(sim: ResponseData) -> None:
     d = make_definition(loyalty=None)
     with pytest.raises(ValueError, match="no loyalty block"):
         loyalty_analysis(d, ResponseData.from_arrays(d, sim.resp, sim.brand))
+
+
+def test_nps_variance_is_that_of_the_plus_one_zero_minus_one_coding() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 11, 250).astype(float)
+    y = np.where(x >= 9, 1.0, np.where(x <= 6, -1.0, 0.0))  # promoter +1, passive 0, detractor -1
+    r = nps(x)
+    assert r.nps.value == pytest.approx(100 * y.mean())
+    assert r.nps.se == pytest.approx(100 * np.std(y) / np.sqrt(250))  # population variance of y over n
+    for k, share in (("promoters", (y == 1).mean()), ("passives", (y == 0).mean()), ("detractors", (y == -1).mean())):
+        assert r.shares[k].value == pytest.approx(100 * share)
+        assert r.shares[k].ci is not None and r.shares[k].ci[0] <= 100 * share <= r.shares[k].ci[1]
+
+
+def test_nps_ci_coverage_simulation() -> None:
+    rng = np.random.default_rng(11)
+    probs = np.array([0.3] * 7 + [0.15, 0.15, 0.2, 0.2])
+    probs = probs / probs.sum()  # detractors 0.75, passives 0.11, promoters 0.14
+    true = 100 * (probs[9:].sum() - probs[:7].sum())
+    hits = 0
+    for _ in range(1000):
+        lo, hi = nps(rng.choice(11, size=300, p=probs).astype(float)).nps.ci
+        hits += lo <= true <= hi
+    assert 0.93 <= hits / 1000 <= 0.97
+
+
+def test_weighted_zones_and_quadrants_equal_replicated_rows() -> None:
+    rng = np.random.default_rng(6)
+    s = rng.integers(1, 6, 70).astype(float)
+    lo = rng.integers(1, 6, 70).astype(float)
+    s[2] = np.nan
+    w = rng.integers(1, 4, 70).astype(float)
+    rep = np.repeat(np.arange(70), w.astype(int))
+    za, zb = zones(s, 2, 5, w), zones(s[rep], 2, 5)
+    qa, qb = quadrants(s, lo, 5, 4, w), quadrants(s[rep], lo[rep], 5, 4)
+    for k in za:
+        assert za[k].value == pytest.approx(zb[k].value)
+    for k in qa:
+        assert qa[k].value == pytest.approx(qb[k].value)
+    # the intervals use the Kish size of the real respondents, not the replicated count
+    ok = ~np.isnan(s)
+    assert za["loyalty"].n == int(ok.sum())
+    assert za["loyalty"].n_eff == pytest.approx(w[ok].sum() ** 2 / (w[ok] ** 2).sum())
+    with pytest.raises(ValueError, match="expected 70 weights"):
+        zones(s, 2, 5, w[:-1])
