@@ -17,6 +17,7 @@ import atexit
 import math
 import os
 import threading
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -39,6 +40,7 @@ STACK_COLOURS = {"defection": "#c0392b", "indifference": "#f0b429", "loyalty": "
                  "detractors": "#c0392b", "passives": "#c9ccd1", "promoters": "#2e8b57"}
 STACK_TEXT = {"indifference": "#222", "passives": "#222"}
 GRID = "#e3e6ea"
+EXPORT_TIMEOUT_S = 120.0
 WRAPPER = Path(__file__).resolve().parents[1] / "scripts" / "chromium-offline"
 
 
@@ -63,6 +65,7 @@ def _start() -> None:
         if _running:
             return
         _ensure_browser_path()
+        _install_thread_hook()
         import kaleido
         import plotly
 
@@ -94,16 +97,96 @@ def browser_running() -> bool:
     return _running
 
 
-def to_svg(fig: go.Figure) -> str:
-    """One figure as SVG text, through the process's shared browser."""
-    _start()
+_server_errors: list[BaseException] = []
+_hook_installed = False
+
+
+def _install_thread_hook() -> None:
+    """Keep the exception that ends Kaleido's server thread (a browser that cannot start) for our error message
+    instead of letting Python print its traceback in the middle of the CLI's output; other threads unchanged."""
+    global _hook_installed
+    if _hook_installed:
+        return
+    previous = threading.excepthook
+
+    def hook(args: Any) -> None:
+        if args.thread is not None and args.thread is _server_thread():
+            _server_errors.append(args.exc_value)
+            return
+        previous(args)
+
+    threading.excepthook = hook
+    _hook_installed = True
+
+
+def _server_thread() -> threading.Thread | None:
+    """Kaleido's server thread (it holds the browser); None when this Kaleido version hides it."""
     try:
-        with warnings.catch_warnings():  # plotly warns that kopts are ignored with a running server: expected
-            warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-            data = fig.to_image(format="svg")
-    except Exception as exc:
-        raise ChartError(f"chart export failed: {exc}") from exc
+        from kaleido import _sync_server
+
+        return getattr(_sync_server.GlobalKaleidoServer(), "_thread", None)
+    except Exception:  # a private detail of Kaleido; without it only the timeout guards us
+        return None
+
+
+def to_svg(fig: go.Figure) -> str:
+    """One figure as SVG text, through the process's shared browser.
+
+    Kaleido's sync server waits forever for an answer when its browser dies (e.g. Chromium cannot start: its
+    server thread ends, the request queue is never served). So the export runs in a helper thread that is
+    watched: if Kaleido's thread is gone, or nothing comes back within ``EXPORT_TIMEOUT_S``, the export fails
+    with a clear `ChartError` instead of hanging the report (and the CLI, and the request) for good.
+    """
+    _start()
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            with warnings.catch_warnings():  # plotly warns that kopts are ignored with a running server: expected
+                warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+                box["data"] = fig.to_image(format="svg")
+        except Exception as exc:  # handed to the caller below
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="chart-export", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + EXPORT_TIMEOUT_S
+    server = _server_thread()
+    while worker.is_alive():
+        worker.join(0.2)
+        if not worker.is_alive():
+            break
+        if server is not None and not server.is_alive():
+            _abandon()
+            why = ""
+            if _server_errors:
+                err = _server_errors[-1]
+                first = (err.args[0] if err.args else str(err)) if isinstance(err, Exception) else str(err)
+                why = f" ({type(err).__name__}: {str(first)[:160]})"
+            raise ChartError("chart export failed: the chart browser (Kaleido/Chromium) stopped or could not start"
+                             f"{why}; check that Chromium runs ({os.environ.get('BROWSER_PATH') or 'chromium'})")
+        if time.monotonic() > deadline:
+            _abandon()
+            raise ChartError(f"chart export failed: no answer from the chart browser in {EXPORT_TIMEOUT_S:.0f} s")
+    if "error" in box:
+        raise ChartError(f"chart export failed: {box['error']}") from box["error"]
+    data = box["data"]
     return data.decode("utf-8") if isinstance(data, bytes) else str(data)
+
+
+def _abandon() -> None:
+    """Forget a dead or stuck chart server so that the next report starts a fresh one."""
+    global _running
+    with _lock:
+        _running = False
+    try:
+        import kaleido
+
+        server = _server_thread()
+        if server is None or not server.is_alive():
+            kaleido.stop_sync_server(silence_warnings=True)
+    except Exception:  # best effort: the report has failed already and says why
+        pass
 
 
 def render_svgs(specs: Mapping[str, Mapping[str, Any] | None], lang: str) -> dict[str, str]:
@@ -229,8 +312,8 @@ def _index_bars(spec: Mapping[str, Any], lang: str) -> go.Figure:
 def _ipa(spec: Mapping[str, Any], lang: str) -> go.Figure:
     xs, ys, nums = spec["x"], spec["y"], [str(n) for n in spec["numbers"]]
     x_range = _padded(min(xs), max(xs))
-    y_range = _padded(min(ys), max(ys), 0.12)
-    height, margin = 310, {"l": 60, "r": 20, "t": 10, "b": 40}
+    y_range = _padded(min(ys), max(ys), 0.16)
+    height, margin = 270, {"l": 56, "r": 20, "t": 10, "b": 38}
     offsets = place_labels(xs, ys, nums, x_range, y_range, WIDTH - margin["l"] - margin["r"],
                            height - margin["t"] - margin["b"])
     fig = go.Figure(go.Scatter(
@@ -252,7 +335,7 @@ def _ipa(spec: Mapping[str, Any], lang: str) -> go.Figure:
         fig.add_annotation(x=x, y=y, xref="paper", yref="paper", text=names[q], showarrow=False, xanchor=xa,
                            yanchor=ya, font={"size": 11, "color": QUADRANT_COLOURS[q]}, bgcolor="rgba(255,255,255,0.8)")
     fig.update_xaxes(title=spec["x_title"], range=list(x_range), gridcolor=GRID, showgrid=True)
-    fig.update_yaxes(title=spec["y_title"], range=list(y_range), gridcolor=GRID, showgrid=True, tickformat=".2f")
+    fig.update_yaxes(title=spec["y_title"], range=list(y_range), gridcolor=GRID, showgrid=True, tickformat=".0f")
     return _layout(fig, lang, height, spec.get("title"), margin=margin)
 
 
@@ -310,10 +393,12 @@ def _trend(spec: Mapping[str, Any], lang: str) -> go.Figure:
                 marker={"size": 9},
                 error_y={"type": "data", "array": plus, "arrayminus": minus, "color": OWN, "thickness": 1.2,
                          "width": 5}, hovertemplate="%{x}: %{y:.1f}<extra></extra>"))
-            for w, v in zip(waves, vals, strict=True):
-                if v is not None:  # value left of the point, on white, clear of the error bar and the lines
-                    fig.add_annotation(x=w, y=v, text=f"<b>{_num(v)}</b>", showarrow=False, xanchor="right",
-                                       xshift=-10, bgcolor="white", font={"size": 11, "color": OWN})
+            for j, (w, v) in enumerate(zip(waves, vals, strict=True)):
+                if v is not None:  # value beside the point, on white, clear of the error bar; the last one on
+                    last = j == len(waves) - 1 and j > 0  # the right, where no line continues
+                    fig.add_annotation(x=w, y=v, text=f"<b>{_num(v)}</b>", showarrow=False,
+                                       xanchor="left" if last else "right", xshift=10 if last else -10,
+                                       bgcolor="white", font={"size": 11, "color": OWN})
         else:
             fig.add_trace(go.Scatter(x=waves, y=vals, name=s["name"], mode="lines+markers",
                                      line={"color": OTHERS[(k - 1) % len(OTHERS)], "width": 1.5, "dash": "dot"},
@@ -377,6 +462,10 @@ def _wrap(label: str, lang: str, width: int) -> str:
 def _path_diagram(spec: Mapping[str, Any], lang: str) -> go.Figure:
     """Constructs in columns by their longest path from a source; a lone construct in a column alternates above
     and below the middle, so that arrows skipping a column (CE → SAT) pass between boxes instead of through them.
+
+    An arrow that would still cross a box it does not join (IMG → LOY past SAT) is drawn as a quadratic curve
+    bowed away from the middle, by the smallest bow that clears every box; each coefficient sits on its arrow
+    where it overlaps neither a box nor another coefficient.
     """
     cons = {c["id"]: c for c in spec["constructs"]}
     ids = list(cons)
@@ -396,7 +485,12 @@ def _path_diagram(spec: Mapping[str, Any], lang: str) -> go.Figure:
             y = (0.78 if k % 2 == 0 else 0.22) if len(members) == 1 else 1 - (j + 0.5) / len(members)
             pos[c] = ((k + 0.5) / ncol, y)
     bw, bh = min(0.8 / ncol, 0.22), 0.2
-    fig = go.Figure()
+    height = 320
+    aspect = WIDTH / height  # data units are stretched: 1 in x is `aspect` times as long as 1 in y on the page
+
+    def inside(x: float, y: float, skip: tuple[str, ...], pad: float = 0.012) -> bool:
+        return any(abs(x - bx) < bw / 2 + pad and abs(y - by) < bh / 2 + pad * aspect
+                   for c, (bx, by) in pos.items() if c not in skip)
 
     def edge(c: tuple[float, float], d: tuple[float, float]) -> tuple[float, float]:
         dx, dy = d[0] - c[0], d[1] - c[1]
@@ -405,21 +499,71 @@ def _path_diagram(spec: Mapping[str, Any], lang: str) -> go.Figure:
         f = min(tx, ty)
         return c[0] + f * dx, c[1] + f * dy
 
-    placed: list[tuple[float, float]] = []
+    def bezier(p0: tuple[float, float], c: tuple[float, float], p1: tuple[float, float],
+               t: float) -> tuple[float, float]:
+        u = 1 - t
+        return (u * u * p0[0] + 2 * u * t * c[0] + t * t * p1[0], u * u * p0[1] + 2 * u * t * c[1] + t * t * p1[1])
+
+    routes: list[tuple[dict[str, Any], tuple[float, float], tuple[float, float], tuple[float, float] | None]] = []
     for p in spec["paths"]:
         if p["source"] not in pos or p["target"] not in pos:
             continue
         a, b = pos[p["source"]], pos[p["target"]]
-        s0, t0 = edge(a, b), edge(b, a)
-        fig.add_annotation(x=t0[0], y=t0[1], ax=s0[0], ay=s0[1], xref="x", yref="y", axref="x", ayref="y",
-                           showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.2, arrowcolor="#667", text="")
-        # label at the middle of the arrow unless another label is there already (crossing arrows)
-        for f in (0.5, 0.35, 0.65, 0.25, 0.75):
-            lx, ly = s0[0] + f * (t0[0] - s0[0]), s0[1] + f * (t0[1] - s0[1])
-            if all(abs(lx - ox) * WIDTH > 34 or abs(ly - oy) * 290 > 16 for ox, oy in placed):
+        ends = (p["source"], p["target"])
+        mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+        ctrl: tuple[float, float] | None = None
+        if any(inside(*bezier(a, mid, b, t / 40), ends) for t in range(4, 37)):
+            # bow perpendicular to the chord (in page units), away from the diagram's middle, as little as works
+            dx, dy = (b[0] - a[0]) * aspect, b[1] - a[1]
+            norm = math.hypot(dx, dy) or 1.0
+            nx, ny = -dy / norm / aspect, dx / norm
+            sign = 1.0 if (mid[1] >= 0.5) == (ny >= 0) else -1.0
+            for bow in (0.15, 0.22, 0.3, 0.4, 0.5):
+                for s in (sign, -sign):
+                    cand = (mid[0] + s * bow * nx, mid[1] + s * bow * ny)
+                    if not any(inside(*bezier(a, cand, b, t / 40), ends) for t in range(4, 37)):
+                        ctrl = cand
+                        break
+                if ctrl is not None:
+                    break
+        routes.append((p, a, b, ctrl))
+
+    fig = go.Figure()
+    placed: list[tuple[float, float]] = []
+    y_lo, y_hi = 0.0, 1.0
+    for p, a, b, ctrl in routes:
+        if ctrl is None:
+            s0, t0 = edge(a, b), edge(b, a)
+            fig.add_annotation(x=t0[0], y=t0[1], ax=s0[0], ay=s0[1], xref="x", yref="y", axref="x", ayref="y",
+                               showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.2, arrowcolor="#667", text="")
+
+            def point(f: float, s0: tuple[float, float] = s0, t0: tuple[float, float] = t0) -> tuple[float, float]:
+                return s0[0] + f * (t0[0] - s0[0]), s0[1] + f * (t0[1] - s0[1])
+        else:
+            s0, t0 = edge(a, ctrl), edge(b, ctrl)
+            c0 = ctrl
+            fig.add_shape(type="path", xref="x", yref="y", line={"color": "#556", "width": 1.4},
+                          fillcolor="rgba(0,0,0,0)",
+                          path=f"M {s0[0]:.4f},{s0[1]:.4f} Q {c0[0]:.4f},{c0[1]:.4f} {t0[0]:.4f},{t0[1]:.4f}")
+            tail = bezier(s0, c0, t0, 0.9)
+            fig.add_annotation(x=t0[0], y=t0[1], ax=tail[0], ay=tail[1], xref="x", yref="y", axref="x", ayref="y",
+                               showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.2, arrowcolor="#667", text="")
+            apex = bezier(s0, c0, t0, 0.5)
+            y_lo, y_hi = min(y_lo, apex[1] - 0.06), max(y_hi, apex[1] + 0.06)
+
+            def point(f: float, s0: tuple[float, float] = s0, c0: tuple[float, float] = c0,
+                      t0: tuple[float, float] = t0) -> tuple[float, float]:
+                return bezier(s0, c0, t0, f)
+        # the coefficient where it overlaps no box and no other coefficient (crossing arrows), nearest the middle
+        best = point(0.5)
+        for f in (0.5, 0.4, 0.6, 0.32, 0.68, 0.25, 0.75):
+            lx, ly = point(f)
+            if not inside(lx, ly, (), pad=0.025) and all(abs(lx - ox) * WIDTH > 34 or abs(ly - oy) * height > 16
+                                                         for ox, oy in placed):
+                best = (lx, ly)
                 break
-        placed.append((lx, ly))
-        fig.add_annotation(x=lx, y=ly, xref="x", yref="y", text=_num(p["coef"], 2), showarrow=False,
+        placed.append(best)
+        fig.add_annotation(x=best[0], y=best[1], xref="x", yref="y", text=_num(p["coef"], 2), showarrow=False,
                            bgcolor="white", font={"size": 10})
     width_chars = 5 if lang == "zh" else 12
     for c, (x, y) in pos.items():
@@ -431,8 +575,9 @@ def _path_diagram(spec: Mapping[str, Any], lang: str) -> go.Figure:
         fig.add_annotation(x=x, y=y, xref="x", yref="y", text=text, showarrow=False,
                            font={"size": 10, "color": "white" if main else "#1d232a"})
     fig.update_xaxes(visible=False, range=[0, 1])
-    fig.update_yaxes(visible=False, range=[0, 1])
-    return _layout(fig, lang, 300, spec.get("title"), margin={"l": 6, "r": 6, "t": 6, "b": 6})
+    fig.update_yaxes(visible=False, range=[y_lo, y_hi])
+    return _layout(fig, lang, round(height * (y_hi - y_lo)), spec.get("title"),
+                   margin={"l": 6, "r": 6, "t": 6, "b": 6})
 
 
 def _ipma(spec: Mapping[str, Any], lang: str) -> go.Figure:

@@ -20,16 +20,17 @@ import numpy as np
 from analytics.analyze import to_jsonable
 from analytics.benchmark import compare_waves
 from analytics.data import ResponseData
-from analytics.quality import apply_exclusions, flag_quality
+from analytics.quality import flag_quality
 from analytics.tree import compute_tree
 from survey_defs.schema import SurveyDefinition
 
-__all__ = ["COMMENT_CAP", "COMMENT_SEED", "MAX_COMMENT_CHARS", "compute_extras", "node_weights_from_analysis",
-           "sample_comments"]
+__all__ = ["COMMENT_CAP", "COMMENT_SEED", "MAX_COMMENT_CHARS", "compute_extras", "latest_wave",
+           "node_weights_from_analysis", "sample_comments"]
 
 COMMENT_CAP = 30
 COMMENT_SEED = 20240601
 MAX_COMMENT_CHARS = 400
+BAND_ORDER = ("low", "mid", "high", "unknown")
 
 
 def node_weights_from_analysis(analysis: Mapping[str, Any]) -> dict[str, np.ndarray] | None:
@@ -52,18 +53,55 @@ def node_weights_from_analysis(analysis: Mapping[str, Any]) -> dict[str, np.ndar
     return {k: np.asarray(v) / float(np.sum(v)) for k, v in out.items() if np.sum(v) > 0}
 
 
-def _kept(data: ResponseData, analysis: Mapping[str, Any]) -> ResponseData:
-    """The respondents the analysis kept, by re-applying its quality rule with its parameters."""
+def _keep_mask(data: ResponseData, analysis: Mapping[str, Any]) -> np.ndarray:
+    """Which of ``data``'s respondents the analysis' quality rule keeps, re-applied with its parameters."""
     settings = analysis.get("settings") or {}
     quality = analysis.get("quality") or {}
     if not settings.get("exclude_flags", True) or data.n == 0:
-        return data
+        return np.ones(data.n, dtype=bool)
     params = quality.get("params") or {}
     rule = list((quality.get("exclusions") or {}).get("by_flag") or ("speeder", "straightliner", "duplicate"))
     flags = flag_quality(data, speeder_fraction=float(params.get("speeder_fraction") or 0.3),
                          min_grid=int(params.get("min_grid") or 5))
-    kept, _ = apply_exclusions(data, flags, rule)
-    return kept
+    drop = np.zeros(data.n, dtype=bool)
+    for name in rule:
+        drop |= flags.flag(name)
+    return ~drop
+
+
+def _kept(data: ResponseData, analysis: Mapping[str, Any]) -> ResponseData:
+    """The respondents the analysis kept, by re-applying its quality rule with its parameters to ``data``."""
+    keep = _keep_mask(data, analysis)
+    return data if keep.all() else data.take(keep)
+
+
+def _kept_by_wave(definition: SurveyDefinition, data: ResponseData, analysis: Mapping[str, Any]) -> ResponseData:
+    """Every wave's respondents as that wave's own report keeps them: the quality rule applied wave by wave.
+
+    A one-wave report flags speeders against its wave's median time; flagging the trend over all waves at once
+    would give each wave a slightly different index from its own report.
+    """
+    if not definition.waves or data.n == 0:
+        return _kept(data, analysis)
+    keep = np.zeros(data.n, dtype=bool)
+    for w in definition.wave_ids():
+        idx = np.flatnonzero(data.wave == w)
+        if idx.size:
+            keep[idx[_keep_mask(data.take(idx), analysis)]] = True
+    return data if keep.all() else data.take(keep)
+
+
+def latest_wave(definition: SurveyDefinition, data: ResponseData) -> str | None:
+    """The last wave of the definition that has any response in ``data`` (None without waves or data).
+
+    A report without an explicit period covers this wave: a CSI pooled over every wave would read as the latest
+    period's while being an average of all of them.
+    """
+    present = set(np.unique(data.wave[data.wave != None]).tolist()) if data.n else set()  # noqa: E711
+    for w in reversed(definition.wave_ids()):
+        if w in present:
+            return w
+    return None
 
 
 def _satisfaction_band(definition: SurveyDefinition, data: ResponseData) -> np.ndarray:
@@ -85,29 +123,47 @@ def _satisfaction_band(definition: SurveyDefinition, data: ResponseData) -> np.n
 
 
 def sample_comments(
-    pool: Sequence[Mapping[str, Any]], cap: int = COMMENT_CAP, seed: int = COMMENT_SEED
+    pool: Sequence[Mapping[str, Any]], cap: int = COMMENT_CAP, seed: int = COMMENT_SEED,
+    wave_order: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """A fair sample of at most ``cap`` distinct comments, stratified by wave x satisfaction band.
 
-    Identical texts within a stratum are collapsed into one entry carrying ``count`` (a pasted "good service"
-    should not fill the page). Places are allocated to strata in proportion to their number of comments, by
-    largest remainder, with at least one per stratum while the cap allows, so a small group of unhappy customers
-    is not drowned out by a large satisfied one; within a stratum the draw is seeded random (reproducible, not
-    "the first 30"). The result is ordered by wave, then band, then text order in the data.
+    Identical texts (of the same question) are merged first, across strata: one entry carrying the total
+    ``count`` and ``strata`` (``[{"wave", "band", "count"}]``, the waves and bands it came from), so a sentence
+    many people wrote is listed once, not once per stratum. For the allocation each distinct comment belongs to
+    the stratum most of its copies came from. Places are allocated to strata in proportion to their number of
+    comments (copies included), by largest remainder, with at least one per stratum that has a distinct comment
+    while the cap allows, so a small group of unhappy customers is not drowned out by a large satisfied one;
+    within a stratum the draw is seeded random (reproducible, not "the first 30"). The result is ordered by wave,
+    then band, then first appearance in the data.
     """
-    strata: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    waves = {w: k for k, w in enumerate(wave_order or [])}
+
+    def skey(k: tuple[str, str]) -> tuple[int, str, int, str]:
+        band = BAND_ORDER.index(k[1]) if k[1] in BAND_ORDER else len(BAND_ORDER)
+        return (waves.get(k[0], len(waves)), k[0], band, k[1])
+
+    merged: dict[tuple[str, str], dict[str, Any]] = {}
+    raw_size: Counter[tuple[str, str]] = Counter()
     for c in pool:
-        key = (str(c.get("wave") or ""), str(c.get("band") or ""))
-        uniq = strata.setdefault(key, {})
-        if c["text"] in uniq:
-            uniq[c["text"]]["count"] += int(c.get("count", 1))
-        else:
-            uniq[c["text"]] = {**c, "count": int(c.get("count", 1))}
-    keys = sorted(strata)
-    distinct = [list(strata[k].values()) for k in keys]
-    if sum(len(u) for u in distinct) <= cap:
+        stratum = (str(c.get("wave") or ""), str(c.get("band") or ""))
+        cnt = int(c.get("count", 1))
+        raw_size[stratum] += cnt
+        e = merged.setdefault((str(c.get("item") or ""), c["text"]),
+                              {"item": c.get("item"), "text": c["text"], "count": 0, "_strata": Counter()})
+        e["count"] += cnt
+        e["_strata"][stratum] += cnt
+    entries: list[dict[str, Any]] = []
+    for e in merged.values():
+        strata = sorted(e.pop("_strata").items(), key=lambda kv: skey(kv[0]))
+        home = max(strata, key=lambda kv: kv[1])[0]  # first of the most frequent, in stratum order
+        entries.append({**e, "wave": home[0], "band": home[1],
+                        "strata": [{"wave": k[0], "band": k[1], "count": n} for k, n in strata]})
+    keys = sorted({(e["wave"], e["band"]) for e in entries}, key=skey)
+    distinct = [[e for e in entries if (e["wave"], e["band"]) == k] for k in keys]
+    if len(entries) <= cap:
         return [e for u in distinct for e in u]
-    sizes = np.array([sum(e["count"] for e in u) for u in distinct], dtype=float)
+    sizes = np.array([raw_size[k] for k in keys], dtype=float)
     avail = np.array([len(u) for u in distinct])
     quota = sizes / sizes.sum() * cap
     alloc = np.minimum(np.floor(quota).astype(int), avail)
@@ -180,13 +236,14 @@ def compute_extras(
     """Plain-data extras for `reports.context.build_context`.
 
     ``data`` is every response of the survey (all waves); ``wave`` is the report's period, as passed to
-    ``analyze``. Keys: ``channels`` (received and analysed counts per channel in the report's scope),
-    ``comments`` (the sample), ``n_comments`` (pool size), ``comment_cap``, ``comment_seed``, ``trend`` (per wave)
-    and ``wave_change`` (the selected wave against the one before it, when a wave is selected).
+    ``analyze`` (None: every wave pooled). Keys: ``channels`` (received and analysed counts per channel in the
+    report's scope), ``comments`` (the sample), ``n_comments`` (pool size), ``n_distinct_comments``,
+    ``comment_cap``, ``comment_seed``, ``trend`` (per wave, each as its own report would analyse it) and
+    ``wave_change`` (the selected wave against the one before it, when a wave is selected and has one).
     """
-    kept_all = _kept(data, analysis)
     scope = data.filter(wave=wave) if wave else data
-    kept = kept_all.filter(wave=wave) if wave else kept_all
+    kept = _kept(scope, analysis)  # exactly the analysis' respondents: same input, same rule
+    by_wave = _kept_by_wave(definition, data, analysis)
     received = Counter(str(c or "unknown") for c in scope.channel)
     analysed = Counter(str(c or "unknown") for c in kept.channel)
     channels = [{"channel": ch, "received": received[ch], "analysed": analysed.get(ch, 0)}
@@ -194,20 +251,20 @@ def compute_extras(
     pool = _comments(definition, kept)
     out: dict[str, Any] = {
         "channels": channels,
-        "comments": sample_comments(pool, comment_cap, seed),
+        "comments": sample_comments(pool, comment_cap, seed, wave_order=definition.wave_ids()),
         "n_comments": len(pool),
-        "n_distinct_comments": len({(c["wave"], c["band"], c["text"]) for c in pool}),
+        "n_distinct_comments": len({(c["item"], c["text"]) for c in pool}),
         "comment_cap": comment_cap,
         "comment_seed": seed,
-        "trend": _trend(definition, kept_all, analysis),
+        "trend": _trend(definition, by_wave, analysis),
         "wave_change": None,
     }
-    present = [w for w in definition.wave_ids() if (kept_all.wave == w).any()]
+    present = [w for w in definition.wave_ids() if (by_wave.wave == w).any()]
     if wave and wave in present and present.index(wave) > 0 and definition.indicators is not None:
         settings = analysis.get("settings") or {}
         prev = present[present.index(wave) - 1]
         out["wave_change"] = compare_waves(
-            definition, kept_all, latest=wave, previous=prev, brand=definition.own_brand.id,
+            definition, by_wave, latest=wave, previous=prev, brand=definition.own_brand.id,
             weights=node_weights_from_analysis(analysis), n_boot=int(settings.get("n_boot") or 1000),
             conf=float(settings.get("conf") or 0.95), random_state=int(settings.get("random_state") or 0))
     return to_jsonable(out)

@@ -21,7 +21,7 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "generated": {"zh": "报告日期", "en": "Report date"},
     "organisation": {"zh": "委托单位", "en": "Organisation"},
     "period": {"zh": "调查期次", "en": "Period"},
-    "all_waves": {"zh": "全部期次（{waves}）", "en": "All periods ({waves})"},
+    "all_waves": {"zh": "全部期次合并（{waves}）", "en": "All periods pooled ({waves})"},
     "no_waves": {"zh": "未分期次", "en": "Single period"},
     "survey": {"zh": "调查项目", "en": "Survey"},
     "version": {"zh": "问卷版本", "en": "Questionnaire version"},
@@ -53,6 +53,7 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "ours": {"zh": "本企业", "en": "Ours"},
     "theirs": {"zh": "竞品", "en": "Theirs"},
     "leader": {"zh": "领先竞品", "en": "Competitor ahead"},
+    "ours_minus": {"zh": "本企业 − 竞品", "en": "Ours − theirs"},
     "leader_note": {"zh": "“领先竞品”：该题得分高于本企业的竞争对手中的最高分（品牌见第七节）。",
                     "en": "“Competitor ahead”: the best score of a competitor that beats us on the item (brands in "
                           "section 7)."},
@@ -64,12 +65,15 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "rate_def": {"zh": "“{item}”选择前 {boxes} 档的比例", "en": "share in the top {boxes} boxes of “{item}”"},
     "acsi_absent": {"zh": "问卷未定义潜变量模型，未计算 ACSI 模型指数。",
                     "en": "The questionnaire defines no latent model, so no ACSI model index was estimated."},
-    "acsi_unavailable": {"zh": "已定义潜变量模型，但本次未能估计：{reason}",
-                         "en": "A latent model is defined but could not be estimated: {reason}"},
+    "acsi_unavailable": {"zh": "已定义潜变量模型，但本次未能估计：{reason}。",
+                         "en": "A latent model is defined but could not be estimated: {reason}."},
     # sentence patterns (findings)
     "f_csi": {"zh": "客户满意度指数为 {value}（{ci_label} {ci}）{change}。",
               "en": "The CSI is {value} ({ci_label} {ci}){change}."},
     "f_change": {"zh": "，较{prev}{diff} 分（{verdict}，{p}）", "en": ", {diff} points on {prev} ({verdict}, {p})"},
+    "f_change_pooled": {"zh": "，为各期合并结果；其中{latest}（{a}）较{prev}（{b}）{diff} 分（{verdict}，{p}）",
+                        "en": ", pooled over all periods; {latest} ({a}) is {diff} points on {prev} ({b}) ({verdict}, "
+                              "{p})"},
     "f_change_none": {"zh": "；{reason}", "en": "; {reason}"},
     "sig": {"zh": "差异显著", "en": "significant"},
     "nsig": {"zh": "差异不显著", "en": "not significant"},
@@ -92,14 +96,15 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
                   "en": "Among segments, “{seg}” has the lowest index ({low}, n = {n}), {gap} points below "
                         "“{best}” ({high}; {p})."},
     "f_behind": {"zh": "落后于竞争对手的指标：{items}。", "en": "Where a competitor is significantly ahead: {items}."},
-    "p_item": {"zh": "优先改进“{item}”：得分 {perf}，重要性排名第 {rank}/{n}（{imp}），距目标 {gap} 分{best}。",
-               "en": "Improve “{item}”: score {perf}, importance rank {rank} of {n} ({imp}), {gap} points below "
-                     "target{best}."},
-    "p_best": {"zh": "；{brand}为 {value}", "en": "; {brand} scores {value}"},
+    "p_item": {"zh": "优先改进“{item}”：得分 {perf}，重要性排名第 {rank}/{n}（占总重要性的 {imp}），距满分 100 还差 "
+                     "{gap} 分{best}{next}。",
+               "en": "Improve “{item}”: score {perf}, importance rank {rank} of {n} ({imp} of the total importance), "
+                     "{gap} points short of the maximum 100{best}{next}."},
+    "p_best": {"zh": "；{brand}为 {value}，领先 {lead} 分", "en": "; {brand} scores {value}, {lead} points ahead"},
     "p_next": {"zh": "（不在“优先改进”象限，按优先度补充）",
                "en": " (outside the improve-first quadrant; next by priority)"},
     "no_findings": {"zh": "没有可用数据，无法形成结论。", "en": "There are no data to draw findings from."},
-    "no_priorities": {"zh": "无法确定改进优先级：{reason}", "en": "Priorities cannot be set: {reason}"},
+    "no_priorities": {"zh": "无法确定改进优先级：{reason}。", "en": "Priorities cannot be set: {reason}."},
     # ---------------------------------------------------------------- method
     "sample": {"zh": "样本与数据质量", "en": "Sample and data quality"},
     "n_received": {"zh": "回收问卷", "en": "Responses received"},
@@ -144,10 +149,19 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "ws_regression": {"zh": "回归推导", "en": "derived by regression"},
     "ws_equal": {"zh": "等权", "en": "equal"},
     "ws_override": {"zh": "沿用本品牌权重", "en": "own brand's weights"},
-    "scoring_note": {"zh": "各题得分换算为 0–100 分（5 级量表：100/80/60/40/20）；反向题先反转；“不适用/不清楚”按缺失"
-                           "处理。",
-                     "en": "Every answer is scored 0–100 (5-point scales: 100/80/60/40/20); reverse-coded items are "
-                           "flipped first; “not applicable / don't know” counts as missing."},
+    "scoring_note": {"zh": "各题得分换算为 0–100 分：{scales}。反向题（R）先反转；“不适用/不清楚”按缺失处理。",
+                     "en": "Every answer is scored 0–100: {scales}. Reverse-coded items (R) are flipped first; "
+                           "“not applicable / don't know” counts as missing."},
+    "scoring_pom": {"zh": "{points} 级量表（{lo}–{hi}）按 答案 ÷ {hi} × 100 计分（{values}）",
+                    "en": "{points}-point scales ({lo}–{hi}) as answer ÷ {hi} × 100 ({values})"},
+    "scoring_linear": {"zh": "{points} 级量表（{lo}–{hi}）按 (答案 − {lo}) ÷ {span} × 100 计分（{values}）",
+                       "en": "{points}-point scales ({lo}–{hi}) as (answer − {lo}) ÷ {span} × 100 ({values})"},
+    "scoring_yes_no": {"zh": "是/否题：是 = 100，否 = 0", "en": "yes/no items: yes = 100, no = 0"},
+    "period_note": {"zh": "本报告的统计期次：{period}。第七节的趋势表列出各期结果。",
+                    "en": "Period reported: {period}. The trend table in section 7 shows every wave."},
+    "period_note_pooled": {"zh": "本报告的统计期次：{period}，各期数据合并计算；第七节的趋势表列出各期结果。",
+                           "en": "Period reported: {period}; the waves are pooled. The trend table in section 7 "
+                                 "shows every wave."},
     # ---------------------------------------------------------------- index
     "score": {"zh": "得分", "en": "Score"},
     "ci": {"zh": "置信区间", "en": "CI"},
@@ -167,6 +181,16 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "pass": {"zh": "通过", "en": "pass"},
     "flag": {"zh": "需关注", "en": "flag"},
     "ipma": {"zh": "重要性–表现分析（IPMA）", "en": "Importance–performance map (IPMA)"},
+    "htmt_title": {"zh": "区分效度（HTMT）", "en": "Discriminant validity (HTMT)"},
+    "single_item_note": {"zh": "单题潜变量不适用信度与效度判断", "en": "single-item constructs are not judged"},
+    "ci_method_note": {"zh": "置信区间：{method}。", "en": "CI: {method}. "},
+    "path_sig_note": {"zh": "✓ 区间不含 0（显著）；✗ 区间含 0。",
+                      "en": "✓ the interval excludes 0 (significant); ✗ it includes 0."},
+    "ipma_note": {"zh": "重要性：各驱动因素对客户满意度（0–100 分）的总效应；表现：该潜变量的 0–100 分指数。右上为"
+                        "优势，左上（重要而表现较低）应优先改进。",
+                  "en": "Importance: the driver's total effect on customer satisfaction (0–100 scores); performance: "
+                        "the driver's 0–100 index. Top left (important, lower performance) is where to improve "
+                        "first."},
     "importance": {"zh": "重要性", "en": "Importance"},
     "performance": {"zh": "表现", "en": "Performance"},
     "model_shape": {"zh": "模型结果格式无法识别（字段：{keys}）。",
@@ -182,12 +206,22 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "zone_note": {"zh": "按“{item}”的答案划分（{scale}）。", "en": "Zones by the answer to “{item}” ({scale})."},
     "range": {"zh": "答案范围", "en": "Range"},
     "quadrants": {"zh": "满意度 × 忠诚度象限", "en": "Satisfaction × loyalty quadrants"},
-    "q_loyalists": {"zh": "忠诚者（高满意、高忠诚）", "en": "Loyalists (high, high)"},
-    "q_mercenaries": {"zh": "唯利者（高满意、低忠诚）", "en": "Mercenaries (high satisfaction, low loyalty)"},
-    "q_hostages": {"zh": "人质型（低满意、高忠诚）", "en": "Hostages (low satisfaction, high loyalty)"},
-    "q_defectors": {"zh": "背离者（低满意、低忠诚）", "en": "Defectors (low, low)"},
-    "quadrant_def": {"zh": "高满意：“{sat}”≥ {smin}；高忠诚：“{loy}”≥ {lmin}。",
-                     "en": "High satisfaction: “{sat}” ≥ {smin}; high loyalty: “{loy}” ≥ {lmin}."},
+    "q_loyalists": {"zh": "忠诚者（非常满意、忠诚）", "en": "Loyalists (completely satisfied, loyal)"},
+    "q_mercenaries": {"zh": "唯利者（非常满意、不忠诚）", "en": "Mercenaries (completely satisfied, not loyal)"},
+    "q_hostages": {"zh": "人质型（未达到非常满意、忠诚）", "en": "Hostages (not completely satisfied, loyal)"},
+    "q_defectors": {"zh": "背离者（未达到非常满意、不忠诚）", "en": "Defectors (not completely satisfied, not loyal)"},
+    "quadrant_def": {"zh": "按 Jones & Sasser（1995）的划分，“非常满意”指“{sat}”答 {sans}（{slabel}），比满意率（前 "
+                           "{boxes} 档）的口径更严；“忠诚”指“{loy}”答 {lans}。n 为各象限人数（共 {n} 人同时回答了"
+                           "两题）。",
+                     "en": "As in Jones & Sasser (1995), “completely satisfied” means answering {sans} (“{slabel}”) "
+                           "to “{sat}”, a stricter cut than the satisfaction rate (top {boxes}); “loyal” means "
+                           "answering {lans} to “{loy}”. n: respondents in the quadrant ({n} answered both)."},
+    "no_loyalty_item": {"zh": "问卷未指定忠诚度题目，无法划分象限。",
+                        "en": "The questionnaire names no loyalty question, so there are no quadrants."},
+    "answers_from": {"zh": "{lo} 分及以上", "en": "{lo} or higher"},
+    "answer_only": {"zh": "{lo} 分", "en": "{lo}"},
+    "nps_none_data": {"zh": "没有可分析的推荐意愿答案，无法计算 NPS。",
+                      "en": "There are no recommendation answers to analyse, so no NPS can be computed."},
     "nps_comp": {"zh": "NPS 构成", "en": "NPS composition"},
     "promoters": {"zh": "推荐者（9–10）", "en": "Promoters (9–10)"},
     "passives": {"zh": "被动者（7–8）", "en": "Passives (7–8)"},
@@ -205,7 +239,8 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "ipa_keep_up": {"zh": "继续保持", "en": "Keep up"},
     "ipa_low_priority": {"zh": "次要改进", "en": "Low priority"},
     "ipa_possible_overkill": {"zh": "可能过度投入", "en": "Possible overkill"},
-    "improve_list": {"zh": "优先改进清单（按优先度排序）", "en": "Improve first, ranked by priority"},
+    "improve_list": {"zh": "全部题目按优先度排序（“优先改进”象限的题目以底色标出）",
+                     "en": "All items ranked by priority (improve-first items highlighted)"},
     "rank": {"zh": "序号", "en": "No."},
     "imp_head": {"zh": "重要性", "en": "Import\u00adance"},
     "perf_head": {"zh": "表现", "en": "Perfor\u00admance"},
@@ -214,9 +249,14 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "target": {"zh": "目标", "en": "Target"},
     "priority": {"zh": "优先度", "en": "Priority"},
     "quadrant": {"zh": "象限", "en": "Quadrant"},
-    "importance_source": {"zh": "重要性来源：{src}。象限以各题重要性与表现的{split}划分；优先度 = 重要性份额 × 差距。",
-                          "en": "Importance: {src}. Quadrants split at the {split} importance and performance; "
-                                "priority = importance share × gap."},
+    "importance_source": {"zh": "重要性来源：{src}；表中重要性为各题占全部题目重要性之和的份额。象限以各题重要性与表现"
+                                "的{split}划分。差距 = 满分 100 − 得分；优先度 = 重要性份额 × 差距。",
+                          "en": "Importance: {src}, shown as each item's share of the total importance. Quadrants "
+                                "split at the {split} importance and performance. Gap = the maximum 100 − the "
+                                "score; priority = importance share × gap."},
+    "imp_share_axis": {"zh": "重要性份额（%）", "en": "Importance share (%)"},
+    "reverse_note": {"zh": "R：反向题，计分时已反转（得分越高越好）。",
+                     "en": "R: reverse-coded item, flipped when scored (a higher score is better)."},
     "split_mean": {"zh": "均值", "en": "mean"},
     "split_median": {"zh": "中位数", "en": "median"},
     "imp_derived": {"zh": "以“{item}”为因变量的 Johnson 相对权重（R² = {r2}）",
@@ -229,11 +269,12 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "vs_competitors": {"zh": "与竞争对手对比", "en": "Against competitors"},
     "brand": {"zh": "品牌", "en": "Brand"},
     "own_brand": {"zh": "本企业", "en": "own"},
-    "brand_chart": {"zh": "各品牌指数与一级指标（▲/▼：本企业显著高于/低于该品牌）",
-                    "en": "Index and dimensions by brand (▲/▼: we are significantly above/below that brand)"},
-    "sig_legend": {"zh": "▲ 本企业显著更高；▼ 本企业显著更低；= 差异不显著（{test}，Holm 校正，α = {alpha}）。",
-                   "en": "▲ we are significantly higher; ▼ significantly lower; = not significant ({test}, Holm-"
-                         "corrected, α = {alpha})."},
+    "brand_chart": {"zh": "各品牌指数与一级指标（差异显著性见下表）",
+                    "en": "Index and dimensions by brand (significance of the differences: see the table)"},
+    "sig_legend": {"zh": "差值 = 本企业 − 竞品；▲ 本企业显著更高；▼ 本企业显著更低；= 差异不显著（{test}，Holm 校正，"
+                          "α = {alpha}）。",
+                   "en": "Difference = ours − theirs; ▲ we are significantly higher; ▼ significantly lower; = not "
+                         "significant ({test}, Holm-corrected, α = {alpha})."},
     "diff": {"zh": "差值", "en": "Difference"},
     "behind_title": {"zh": "竞争对手显著领先的题目", "en": "Items where a competitor is significantly ahead"},
     "trend": {"zh": "历次调查趋势", "en": "Trend over waves"},
@@ -244,6 +285,10 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
                   "en": "Only one brand was rated, so there is no competitor to compare."},
     "one_wave": {"zh": "仅有一期数据（{waves}），无法计算趋势和期间变化。",
                  "en": "Only one wave has data ({waves}), so no trend or change can be computed."},
+    "no_wave_data": {"zh": "尚无任何一期的数据，无法计算趋势和期间变化。",
+                     "en": "No wave has data yet, so no trend or change can be computed."},
+    "first_wave": {"zh": "{wave}是第一期有数据的调查，没有上一期可供比较。",
+                   "en": "{wave} is the first wave with data, so there is no previous period to compare with."},
     "no_waves_defined": {"zh": "问卷未定义调查期次，无法计算趋势。",
                          "en": "The questionnaire defines no waves, so there is no trend."},
     "test_paired": {"zh": "配对 t 检验", "en": "paired t-test"},
@@ -256,22 +301,29 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "small_n": {"zh": "样本少于 {min_n}，结果仅供参考", "en": "n below {min_n}: indicative only"},
     "segment_test": {"zh": "组间差异检验（单因素方差分析）：{p}，{verdict}。",
                      "en": "Test of differences between groups (one-way ANOVA): {p}, {verdict}."},
+    "segment_no_test": {"zh": "未做组间差异检验：{reason}。", "en": "No test of differences between groups: {reason}."},
     "unknown_segment": {"zh": "未作答", "en": "not answered"},
     "no_segments": {"zh": "问卷没有细分题目，本节无法计算。", "en": "The questionnaire has no segment questions."},
     # ---------------------------------------------------------------- appendix
     "item_table": {"zh": "题目统计", "en": "Item statistics"},
     "mean": {"zh": "均值", "en": "Mean"},
     "sd": {"zh": "标准差", "en": "SD"},
-    "top2": {"zh": "前两档占比", "en": "Top-2-box"},
-    "topk": {"zh": "前 {k} 档占比", "en": "Top-{k}-box"},
+    "top_box": {"zh": "高分档占比", "en": "Top box"},
+    "top_rule": {"zh": "口径", "en": "Counted"},
+    "yes_rule": {"zh": "答“是”的比例", "en": "share yes"},
+    "answers_rule": {"zh": "答 {lo}–{hi}", "en": "answers {lo}–{hi}"},
+    "answer_rule": {"zh": "答 {lo}", "en": "answer {lo}"},
+    "ci_mean_note": {"zh": "置信区间：量表题为均值（0–100 分）的区间，是/否题为“是”的比例的区间。",
+                     "en": "CI: of the mean (0–100) for rating items, of the share yes for yes/no items."},
     "comments": {"zh": "客户原话", "en": "Verbatim comments"},
-    "comments_note": {"zh": "有效样本共留下 {total} 条意见（{unique} 种不同内容）。本附录列出 {s"
-                            "hown} 种：按期次和总体满意度（低/中/高）分层，各层按意见数量比例分配名额、以固定"
-                            "种子（{seed}）随机抽取；内容相同的意见只列一次并注明条数；原文照录。",
-                      "en": "Analysed respondents left {total} comments ({unique} distinct). {shown} are listed: "
-                            "stratified by wave and overall satisfaction (low/mid/high), places allocated in "
-                            "proportion to each stratum's comments and drawn at random with a fixed seed ({seed}); "
-                            "identical comments are listed once with their count; verbatim."},
+    "comments_note": {"zh": "有效样本共留下 {total} 条意见（{unique} 种不同内容）。内容相同的意见只列一次，注明总条数及"
+                            "出自哪些期次和满意度层；本附录列出其中 {shown} 种：按期次和总体满意度（低/中/高）分层，"
+                            "各层按意见数量比例分配名额、以固定种子（{seed}）随机抽取；原文照录。",
+                      "en": "Analysed respondents left {total} comments ({unique} distinct). Identical comments are "
+                            "listed once, with their total count and the waves and satisfaction bands they came "
+                            "from; {shown} are listed: stratified by wave and overall satisfaction (low/mid/high), "
+                            "places allocated in proportion to each stratum's comments and drawn at random with a "
+                            "fixed seed ({seed}); verbatim."},
     "comments_all": {"zh": "有效样本共留下 {total} 条意见，全部列出（内容相同的只列一次并注明条数），原文照录。",
                      "en": "Analysed respondents left {total} comments; all are listed (identical ones once, with "
                            "their count), verbatim."},
@@ -285,8 +337,9 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "term": {"zh": "术语", "en": "Term"},
     "definition": {"zh": "含义", "en": "Meaning"},
     # ---------------------------------------------------------------- thin data
-    "no_data": {"zh": "没有可分析的问卷：{reason}", "en": "No responses to analyse: {reason}"},
-    "section_error": {"zh": "本节无法计算：{reason}", "en": "This section cannot be computed: {reason}"},
+    "no_data": {"zh": "没有可分析的问卷（{reason}），以下各节说明哪些结果无法计算。",
+                "en": "No responses to analyse ({reason}); the sections below say what cannot be computed."},
+    "section_error": {"zh": "本节无法计算：{reason}。", "en": "This section cannot be computed: {reason}."},
 }
 
 GLOSSARY: Final[list[dict[str, str]]] = [
@@ -294,17 +347,18 @@ GLOSSARY: Final[list[dict[str, str]]] = [
      "en": "Customer satisfaction index (CSI)|The weighted average of the 0–100 item scores over the indicator tree."},
     {"zh": "置信区间|在给定置信水平下包含总体真实值的区间；区间越窄，估计越精确。",
      "en": "Confidence interval (CI)|A range that contains the true population value at the stated confidence level."},
-    {"zh": "满意率|总体满意度题选择最高两档（“满意”“较满意”）的受访者比例。",
-     "en": "Satisfaction rate|The share of respondents in the top boxes of the overall satisfaction question."},
+    {"zh": "满意率|总体满意度题选择最高 {boxes} 档{labels}的受访者比例。",
+     "en": "Satisfaction rate|The share of respondents in the top {boxes} boxes{labels} of the overall satisfaction "
+           "question."},
     {"zh": "净推荐值（NPS）|推荐者（9–10 分）比例减去贬损者（0–6 分）比例，取值 −100 到 100。",
      "en": "Net Promoter Score (NPS)|Promoters (9–10) minus detractors (0–6), in points from −100 to 100."},
     {"zh": "层次分析法（AHP）|由两两比较矩阵的主特征向量确定权重；一致性比率 CR < 0.10 视为一致。",
      "en": "AHP|Weights from the principal eigenvector of a pairwise-comparison matrix; CR < 0.10 is consistent."},
     {"zh": "熵权法|依据各指标数据离散程度客观确定权重的方法。",
      "en": "Entropy weights|Objective weights from how much each indicator varies across respondents."},
-    {"zh": "重要性–表现分析（IPA）|按重要性和表现的均值把题目分为四个象限，“高重要、低表现”者优先改进。",
-     "en": "Importance–performance analysis|Items split into four quadrants at the mean importance and performance; "
-           "high importance with low performance is improved first."},
+    {"zh": "重要性–表现分析（IPA）|按重要性和表现的{split}把题目分为四个象限，“高重要、低表现”者优先改进。",
+     "en": "Importance–performance analysis|Items split into four quadrants at the {split} importance and "
+           "performance; high importance with low performance is improved first."},
     {"zh": "满意–忠诚区间|按总体满意度分为叛离带、冷漠带、忠诚带（Jones & Sasser 1995）。",
      "en": "Satisfaction–loyalty zones|Defection, indifference and loyalty zones of overall satisfaction "
            "(Jones & Sasser 1995)."},
@@ -333,10 +387,23 @@ def strings(lang: str) -> dict[str, str]:
     return {k: v[lang] for k, v in STRINGS.items()}
 
 
-def glossary(lang: str) -> list[dict[str, str]]:
-    """Glossary rows ``{"term", "definition"}`` in one language."""
+def glossary(lang: str, *, split: str = "mean", boxes: int = 2, box_labels: list[str] | None = None) -> list[
+        dict[str, str]]:
+    """Glossary rows ``{"term", "definition"}`` in one language.
+
+    The entries that depend on the survey are filled in from it, so that the glossary never contradicts the
+    report: ``split`` ("mean" or "median") is the priorities' quadrant split, ``boxes`` and ``box_labels`` the
+    satisfaction rate's top boxes and their answer labels in this language.
+    """
+    quote = "“{}”".format
+    sep = "" if lang == "zh" else ", "  # Chinese runs quoted terms together: “满意”“较满意”
+    labels = ""
+    if box_labels:
+        inner = sep.join(quote(x) for x in box_labels)
+        labels = f"（{inner}）" if lang == "zh" else f" ({inner})"
+    kw = {"split": t("split_median" if split == "median" else "split_mean", lang), "boxes": boxes, "labels": labels}
     rows = []
     for g in GLOSSARY:
         term, _, meaning = g[lang].partition("|")
-        rows.append({"term": term, "definition": meaning})
+        rows.append({"term": term, "definition": meaning.format(**kw)})
     return rows

@@ -14,7 +14,7 @@ from analytics.data import ResponseData
 from reports.context import build_context
 from reports.extras import compute_extras
 from reports.i18n import LANGUAGES
-from reports.render import ReportError, render_html, render_pdf
+from reports.render import ReportError, check_language, render_html, render_pdf
 from survey_defs.schema import SurveyDefinition
 
 __all__ = ["FORMATS", "render_report"]
@@ -38,10 +38,13 @@ def render_report(
     """The report as bytes (PDF, or UTF-8 HTML with interactive charts). Raises `ReportError`.
 
     ``data`` is every response of the survey (the trend needs all waves); ``analysis`` is
-    ``analytics.analyze(definition, data, wave=wave)``. Pass ``extras`` to reuse them across languages/formats.
+    ``analytics.analyze(definition, data, wave=wave)``; ``wave=None`` is a report over every wave pooled (callers
+    that mean "the latest period" resolve it first with `reports.extras.latest_wave`, as `service.reporting` does).
+    Pass ``extras`` to reuse them across languages/formats.
     """
     if lang not in LANGUAGES:
         raise ReportError(f"unsupported report language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    check_language(lang, template)
     if fmt not in FORMATS:
         raise ReportError(f"unsupported report format {fmt!r}; choose one of {', '.join(FORMATS)}")
     try:

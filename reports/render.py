@@ -24,8 +24,8 @@ from markupsafe import Markup
 from reports import charts as _charts
 from reports.i18n import t
 
-__all__ = ["TEMPLATES", "RefusedURL", "ReportError", "SafeURLFetcher", "list_templates", "render_html", "render_pdf",
-           "template_metadata"]
+__all__ = ["TEMPLATES", "RefusedURL", "ReportError", "SafeURLFetcher", "check_language", "list_templates",
+           "render_html", "render_pdf", "template_metadata"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -40,22 +40,58 @@ class RefusedURL(ValueError):
 
 
 def list_templates() -> list[str]:
-    """Report template folders shipped with the package."""
-    return sorted(p.name for p in TEMPLATES.iterdir() if (p / "report.html.j2").is_file())
+    """Report template folders shipped with the package (a folder with a ``metadata.yaml``)."""
+    return sorted(p.name for p in TEMPLATES.iterdir() if (p / "metadata.yaml").is_file())
 
 
 def _template_dir(name: str) -> Path:
-    if not _NAME.match(name) or not (TEMPLATES / name / "report.html.j2").is_file():
+    if not _NAME.match(name) or not (TEMPLATES / name / "metadata.yaml").is_file():
         raise ReportError(f"unknown report template {name!r}; available: {', '.join(list_templates())}")
     return TEMPLATES / name
 
 
+_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_PAGE_SIZE = re.compile(r"^(A[3-5]|B[45]|letter|legal)( (portrait|landscape))?$")
+
+
 def template_metadata(name: str = "csi_standard") -> dict[str, Any]:
-    """The template's ``metadata.yaml`` (name, description, languages, page size)."""
-    meta = yaml.safe_load((_template_dir(name) / "metadata.yaml").read_text(encoding="utf-8")) or {}
+    """The template's ``metadata.yaml``, checked: ``files`` (``template``, ``stylesheet``), ``languages``,
+    ``page_size``. The renderer takes the file names, the languages it supports and the page size from here.
+
+    Raises `ReportError` naming the template and the field when the metadata is unusable.
+    """
+    path = _template_dir(name) / "metadata.yaml"
+    try:
+        meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ReportError(f"template {name!r}: metadata.yaml is not valid YAML: {exc}") from exc
     if not isinstance(meta, dict):
         raise ReportError(f"template {name!r}: metadata.yaml is not a mapping")
-    return meta
+    files = meta.get("files")
+    if not isinstance(files, dict):
+        raise ReportError(f"template {name!r}: metadata.yaml needs files: {{template: ..., stylesheet: ...}}")
+    for key in ("template", "stylesheet"):
+        f = files.get(key)
+        if not isinstance(f, str) or not _FILE.match(f) or ".." in f:
+            raise ReportError(f"template {name!r}: metadata.yaml files.{key} must be a file name in the template "
+                              f"folder, got {f!r}")
+        if not (path.parent / f).is_file():
+            raise ReportError(f"template {name!r}: files.{key} names {f!r}, which is not in {path.parent.name}/")
+    langs = meta.get("languages")
+    if not isinstance(langs, list) or not langs or not all(isinstance(x, str) for x in langs):
+        raise ReportError(f"template {name!r}: metadata.yaml languages must be a non-empty list, got {langs!r}")
+    size = meta.get("page_size", "A4")
+    if not isinstance(size, str) or not _PAGE_SIZE.match(size):
+        raise ReportError(f"template {name!r}: metadata.yaml page_size {size!r} is not a CSS page size "
+                          f"(A3, A4, A5, B4, B5, letter, legal, optionally with portrait/landscape)")
+    return {**meta, "page_size": size}
+
+
+def check_language(lang: str, template: str = "csi_standard") -> None:
+    """Refuse a language the template does not declare (``metadata.yaml`` ``languages``) with a clear error."""
+    langs = template_metadata(template)["languages"]
+    if lang not in langs:
+        raise ReportError(f"report template {template!r} is available in {', '.join(langs)}, not {lang!r}")
 
 
 @cache
@@ -118,15 +154,17 @@ def render_html(context: Mapping[str, Any], template: str = "csi_standard", inte
     Raises `ReportError` on an unknown template, a context that does not fit the template (StrictUndefined),
     or a chart that cannot be drawn.
     """
+    meta = template_metadata(template)
+    check_language(str(context.get("lang")), template)
     env = _env(template)
-    theme = (_template_dir(template) / "theme.css").read_text(encoding="utf-8")
+    theme = (_template_dir(template) / meta["files"]["stylesheet"]).read_text(encoding="utf-8")
     charts = _chart_payload(context, interactive)
     try:
-        return env.get_template("report.html.j2").render(
+        return env.get_template(meta["files"]["template"]).render(
             ctx=context, t=context["t"], charts=charts, interactive=interactive,
             theme_css=Markup(theme), page_counter=Markup(_page_counter_css(str(context["lang"]))),
             plotly_js=Markup(_plotly_js()) if interactive else "",
-            meta=template_metadata(template),
+            meta=meta, page_size=Markup(meta["page_size"]),
         )
     except TemplateError as exc:
         raise ReportError(f"template {template!r} failed: {type(exc).__name__}: {exc}") from exc
