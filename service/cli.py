@@ -353,36 +353,52 @@ def report(
     out: Annotated[Path, typer.Option(help="output file (.pdf or .html)")] = Path("report.pdf"),
     lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
     format: Annotated[Optional[str], typer.Option(help="pdf or html (default: from --out)")] = None,  # noqa: UP045
-    wave: Annotated[Optional[str], typer.Option(help="report on this wave (compared with the one before)")] = None,  # noqa: UP045
+    wave: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(help="the wave to report on (default: the latest wave with responses, compared with the one "
+                          "before; 'all' pools every wave)"),
+    ] = None,
     definition: Annotated[Optional[Path], typer.Option(help="definition YAML (file mode)")] = None,  # noqa: UP045
     responses: Annotated[Optional[Path], typer.Option(help="response table CSV/XLSX (file mode)")] = None,  # noqa: UP045
 ) -> None:
-    """Write the CSI report (PDF or interactive HTML) from the store (SLUG) or from files."""
+    """Write the CSI report (PDF or interactive HTML) from the store (SLUG) or from files.
+
+    On any error the message goes to stderr, the exit code is 1 and no output file is written (an existing one
+    is left as it was): the file is only replaced, atomically, once the whole report is rendered.
+    """
     from service.errors import AppError
     from service.reporting import build_report, build_report_from_files, write_report
 
     fmt = format or ("html" if out.suffix.lower() in (".html", ".htm") else "pdf")
+    if slug is not None and (definition or responses):
+        _fail("give either SLUG or --definition and --responses, not both")
+    if slug is None and (definition is None or responses is None):
+        _fail("give SLUG, or --definition FILE.yaml and --responses FILE.csv")
+    for f in (definition, responses):
+        if f is not None and not f.exists():
+            _fail(f"{f}: no such file")
     try:
         if slug is not None:
-            if definition or responses:
-                _fail("give either SLUG or --definition and --responses, not both")
             data = build_report(_ready_engine(), slug, lang=lang, fmt=fmt, wave=wave)
         else:
-            if definition is None or responses is None:
-                _fail("give SLUG, or --definition FILE.yaml and --responses FILE.csv")
             data = build_report_from_files(definition, responses, lang=lang, fmt=fmt, wave=wave)  # type: ignore[arg-type]
         write_report(data, out)
     except AppError as e:
         _fail(e.message)
-    typer.echo(f"wrote {out}")
+    except OSError as e:
+        _fail(f"cannot write {out}: {e.strerror or e}")
+    typer.echo(f"wrote {out} ({len(data) / 1024:,.0f} KB)")
 
 
 @app.command()
-def demo(out: Annotated[Path, typer.Option(help="folder for the reports")] = Path("demo-out")) -> None:
+def demo(
+    out: Annotated[Path, typer.Option(help="folder for the reports")] = Path("demo-out"),
+    n_per_wave: Annotated[int, typer.Option(min=30, help="respondents generated per wave")] = 1200,
+) -> None:
     """Run the product end to end on a fresh SQLite store: publish, collect, analyse, report."""
     from service.demo import run_demo
 
-    sys.exit(run_demo(out))
+    sys.exit(run_demo(out, n_per_wave=n_per_wave))
 
 
 if __name__ == "__main__":

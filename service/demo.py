@@ -8,7 +8,7 @@ writes the reports.
 from __future__ import annotations
 
 import asyncio
-import json
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -18,6 +18,7 @@ import httpx
 
 from service.app import create_app
 from service.demo_population import population
+from service.errors import AppError
 from service.settings import Settings
 from service.staff.keys import create_key
 from service.store.engine import make_engine
@@ -67,7 +68,11 @@ def run_demo(out: Path, n_per_wave: int = 1200) -> int:
     if set(statuses) - {201}:
         print("demo: some submissions were refused", statuses)
         return 1
-    outputs = _analyse_and_report(engine, out)
+    try:
+        outputs = _analyse_and_report(engine, out)
+    except AppError as exc:  # a rendering failure: say so plainly, without a traceback
+        print(f"demo: {exc.message}", file=sys.stderr)
+        return 1
     admin = create_key(engine, "admin", "demo")[1]
     print(f"4. wrote {', '.join(str(p) for p in outputs)}")
     print(f"\nDone in {time.perf_counter() - t0:.0f} s. To answer the survey in a browser:\n"
@@ -78,12 +83,7 @@ def run_demo(out: Path, n_per_wave: int = 1200) -> int:
 
 
 def _analyse_and_report(engine: Any, out: Path) -> list[Path]:
-    """Analysis JSON from the store, then the PDF/HTML reports where the renderer is available."""
-    from service.analysis import analyze_store
-
-    result = analyze_store(engine, SLUG)
-    path = out / "analysis.json"
-    path.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    """``analysis.json`` and the PDF/HTML reports of the latest wave (`service.reporting.write_demo_reports`)."""
     from service.reporting import write_demo_reports
 
-    return [path, *write_demo_reports(engine, SLUG, out)]
+    return write_demo_reports(engine, SLUG, out)

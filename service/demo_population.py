@@ -4,8 +4,9 @@ Each respondent has a general disposition; each brand they rate has a latent sat
 level, a wave effect (our brand improves between waves), segment effects (rural customers are less served) and
 dimension offsets (our prices and hotline are weak spots, our reliability a strength). Items are ordinal cuts of
 their dimension's latent plus noise, so items correlate, dimensions differ and the indicator tree has something to
-find. Overall satisfaction, recommendation and loyalty follow from the dimensions. A few respondents speed through
-or straight-line the grid, as in real fieldwork, and some leave comments.
+find. Overall satisfaction (three items) follows from the dimensions; loyalty (staying, recommending) from
+satisfaction, image, lack of choice and complaints. A few respondents speed through or straight-line the grid, as
+in real fieldwork, and some leave comments.
 """
 
 from __future__ import annotations
@@ -29,20 +30,46 @@ BRAND_LEVEL = {"jiangcheng": 0.35, "hengyuan": 0.15, "xinda": -0.2}
 ITEM_OFFSET = {"q_price": -0.55, "q_hotline": -0.5, "q_outage_notice": -0.35, "q_complaint_handling": -0.3,
                "q_reliability": 0.35, "q_payment": 0.4, "q_online": 0.2}
 
+# Overall-satisfaction items relative to q_overall's latent: "compared with what you expected" runs a little lower,
+# "compared with an ideal service" lower still (the ACSI's confirmation and ideal items behave that way).
+SAT_OFFSET = {"q_sat_expect": -0.15, "q_sat_ideal": -0.4}
+
+# Comments as respondents write them: many distinct remarks, some common ones repeated, a few in English.
 COMMENTS_NEG = [
     ("停电前的通知太晚了，希望至少提前一天告知。", "Outage notices come too late; tell us a day ahead."),
     ("客服热线总是占线，等了二十多分钟。", "The hotline is always busy; I waited over twenty minutes."),
     ("电价偏高，阶梯电价说明不清楚。", "Prices are high and the tiered tariff is not explained clearly."),
     ("投诉后一直没有人回复。", "Nobody got back to me after I complained."),
     ("农村线路老化，电压不稳。", "Old lines in the village; the voltage is unstable."),
+    ("夏天用电高峰经常跳闸。", "The power trips often at summer peak times."),
+    ("抢修要等半天，晚上停电很不方便。", "Repairs take half a day; outages at night are a real problem."),
+    ("上个月电费突然翻倍，也没人解释。", "Last month's bill suddenly doubled and nobody explained why."),
+    ("营业厅排队时间太长，窗口开得太少。", "Long queues at the service hall; too few counters open."),
+    ("APP经常闪退，交费还得去营业厅。", "The app keeps crashing, so I still have to pay at the hall."),
+    ("计划停电的时间和通知的不一致。", "Planned outages did not match the times in the notice."),
+    ("申请增容拖了一个多月才办好。", "A capacity increase took more than a month."),
+    ("灯光经常闪，家电都不敢开。", "The lights flicker so often I am afraid to use appliances."),
+    ("热线转了三次人工才有人接。", "The hotline passed me on three times before a person answered."),
+]
+COMMENTS_MIXED = [
+    ("总体还可以，就是停电通知要更及时。", "Mostly fine, but outage notices should come sooner."),
+    ("服务态度不错，但电价还是有点贵。", "Friendly service, but the price is still a bit high."),
+    ("线上交费方便了，希望账单再清楚一些。", "Paying online is easier now; the bill could be clearer."),
+    ("希望抢修进度能在APP上查到。", "I would like to follow repair progress in the app."),
+    ("电压基本稳定，偶尔晚上会暗一点。", "The voltage is mostly stable, a little low some evenings."),
+    ("建议多开展安全用电宣传。", "Please do more to promote electrical safety."),
 ]
 COMMENTS_POS = [
     ("抢修人员来得很快，态度也好。", "The repair crew came quickly and were friendly."),
     ("手机上缴费很方便。", "Paying on the phone is very convenient."),
     ("营业厅工作人员耐心细致。", "Staff at the service hall are patient and careful."),
     ("这几年停电明显少了。", "Outages have become much rarer in recent years."),
+    ("新装电表很快就装好了，点赞。", "The new meter was installed quickly. Well done."),
+    ("停电前都会短信通知，很贴心。", "They always text before an outage; very thoughtful."),
+    ("客服解答很专业，一次就解决了问题。", "The hotline agent knew the answer and solved it in one call."),
+    ("电费账单清楚明白。", "The bills are clear and easy to follow."),
+    ("供电很稳定，没什么意见。", "Supply is very stable; no complaints."),
 ]
-COMMENTS_ODD = [("<script>alert('x')</script> 账单上的字太小 & 看不清", "<b>Bill</b> font is tiny & hard to read")]
 
 
 @dataclass(frozen=True)
@@ -112,21 +139,30 @@ def population(d: SurveyDefinition, n_per_wave: int = 1200, seed: int = 2026) ->
                 brands[b] = ratings
             overall_lat = (0.35 * dims_own["quality"] + 0.3 * dims_own["service"] + 0.2 * dims_own["price"]
                            + 0.15 * dims_own["image"] + rng.normal(0, 0.35))
+            complained = bool(rng.random() < 1 / (1 + np.exp(2.2 + 1.5 * dims_own["service"])))
+            # Loyalty is its own latent: satisfaction drives it, but so do the image and the lack of choice (rural
+            # customers stay whatever they think), and a complaint lowers it; so "satisfied" and "loyal" differ.
+            loyal_lat = (0.6 * overall_lat + 0.2 * dims_own["image"] + (0.45 if rural else 0.0)
+                         - (0.3 if complained else 0.0) + rng.normal(0, 0.45))
             for item_id in d.respondent_item_ids:
                 it = d.item(item_id)
                 if it.segment:
                     continue
                 if it.type == "yes_no":
-                    answers[item_id] = bool(rng.random() < 1 / (1 + np.exp(2.2 + 1.5 * dims_own["service"])))
+                    answers[item_id] = complained
                 elif it.type in ("likert", "nps"):
                     sc = d.scale_of(item_id)
-                    bump = 0.25 if it.type == "nps" else 0.0
-                    answers[item_id] = _ordinal(overall_lat + bump + rng.normal(0, 0.4), sc.points, sc.min)
+                    if d.loyalty is not None and item_id in (d.loyalty.loyalty_item, d.loyalty.nps_item):
+                        lat = loyal_lat + (0.3 if it.type == "nps" else -0.1)
+                    else:
+                        lat = overall_lat + SAT_OFFSET.get(item_id, 0.0)
+                    answers[item_id] = _ordinal(lat + rng.normal(0, 0.4), sc.points, sc.min)
             if d.text_item_ids and kind == "normal" and rng.random() < 0.3:
-                pool = COMMENTS_NEG if overall_lat < 0.2 else COMMENTS_POS
-                if rng.random() < 0.02:
-                    pool = COMMENTS_ODD
-                zh, en = pool[int(rng.integers(len(pool)))]
+                pool = COMMENTS_NEG if overall_lat < -0.1 else COMMENTS_POS if overall_lat > 0.7 else (
+                    COMMENTS_MIXED if rng.random() < 0.6 else COMMENTS_NEG if overall_lat < 0.3 else COMMENTS_POS)
+                # the common complaints are the most frequent, as in real fieldwork (Zipf-like)
+                p = 1.0 / np.arange(1, len(pool) + 1) ** 0.8
+                zh, en = pool[int(rng.choice(len(pool), p=p / p.sum()))]
                 answers[d.text_item_ids[0]] = zh if rng.random() < 0.85 else en
             day = int(rng.integers(1, 28))
             minutes = float(rng.lognormal(np.log(8.0), 0.35)) if kind != "speeder" else float(rng.uniform(0.8, 1.6))

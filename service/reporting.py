@@ -3,11 +3,16 @@
 The CLI (``csi report``), the staff API (``/report.pdf``, ``/report.html``) and ``csi demo`` call these functions;
 the rendering itself is `reports` (pure: no database, no settings). Failures are `AppError`s with a clear message,
 and `write_report` replaces the target atomically, so a failed run never leaves half a file.
+
+The period: a report without ``wave`` covers the latest wave that has responses (compared with the wave before
+it; the trend table still shows every wave), because a CSI pooled over all waves reads as the latest period's
+while being an average of all of them. ``wave="all"`` (`WAVE_ALL`) asks for the pooled report explicitly.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -16,6 +21,7 @@ from sqlalchemy import Engine
 
 from analytics.analyze import analyze
 from analytics.data import ResponseData
+from reports.extras import latest_wave
 from reports.i18n import LANGUAGES
 from reports.pipeline import FORMATS, render_report
 from reports.render import ReportError
@@ -24,7 +30,11 @@ from service.errors import AppError
 from service.surveys.service import load_ref
 from survey_defs.schema import SurveyDefinition
 
-__all__ = ["ReportFailed", "build_report", "build_report_from_files", "write_demo_reports", "write_report"]
+__all__ = ["WAVE_ALL", "ReportFailed", "build_report", "build_report_from_files", "resolve_wave", "write_demo_reports",
+           "write_report"]
+
+#: ``wave`` value for a report over every wave pooled.
+WAVE_ALL = "all"
 
 
 class ReportFailed(AppError):
@@ -40,13 +50,24 @@ def _check(definition: SurveyDefinition, lang: str, fmt: str, wave: str | None) 
     if fmt not in FORMATS:
         raise AppError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}", status_code=422,
                        loc=["query", "format"])
-    if wave is not None and wave not in definition.wave_ids():
-        raise AppError(f"unknown wave {wave!r}; waves are {definition.wave_ids()}", status_code=422,
-                       loc=["query", "wave"])
+    if wave is not None and wave not in definition.wave_ids() and wave != WAVE_ALL:
+        raise AppError(f"unknown wave {wave!r}; waves are {definition.wave_ids()} (or {WAVE_ALL!r} for every wave "
+                       f"pooled)", status_code=422, loc=["query", "wave"])
+
+
+def resolve_wave(definition: SurveyDefinition, data: ResponseData, wave: str | None) -> str | None:
+    """The wave a report covers: ``wave`` itself; the latest wave with responses when ``wave`` is None; None (every
+    wave pooled) for ``"all"`` or a definition without waves."""
+    if wave is None:
+        return latest_wave(definition, data)
+    if wave == WAVE_ALL and WAVE_ALL not in definition.wave_ids():
+        return None
+    return wave
 
 
 def _render(definition: SurveyDefinition, data: ResponseData, *, lang: str, fmt: str, wave: str | None,
             analysis: dict[str, Any] | None = None, extras: dict[str, Any] | None = None) -> bytes:
+    """Analyse (unless given) and render; ``wave`` is already resolved (`resolve_wave`): None = pooled."""
     try:
         result = analysis if analysis is not None else analyze(definition, data, wave=wave)
         return render_report(definition, data, result, lang=lang, fmt=fmt, wave=wave, extras=extras)
@@ -54,16 +75,20 @@ def _render(definition: SurveyDefinition, data: ResponseData, *, lang: str, fmt:
         raise ReportFailed(f"report rendering failed: {exc}") from exc
 
 
-def build_report(engine: Engine, slug: str, *, lang: str = "zh", fmt: str = "pdf", wave: str | None = None) -> bytes:
-    """The report of a stored survey (every response, current definition), as PDF or HTML bytes.
+def build_report(engine: Engine, slug: str, *, lang: str = "zh", fmt: str = "pdf", wave: str | None = None,
+                 max_bytes: int | None = None) -> bytes:
+    """The report of a stored survey (current definition), as PDF or HTML bytes.
 
-    Reads the store once (`service.analysis.load_data`) and analyses with the same defaults as
-    `service.analysis.analyze_store`; the trend and comments need the responses themselves, not only the JSON.
+    ``wave``: None for the latest wave with responses, a wave id, or ``"all"`` for every wave pooled. Reads the
+    store once (`service.analysis.load_data`, every wave: the trend needs them) under the memory bound
+    ``max_bytes`` (None: the ``CSI_MAX_ANALYSIS_BYTES`` setting; an oversized survey is refused with a 413 before
+    any row is read), and analyses with the same defaults as `service.analysis.analyze_store`.
     """
     ref = load_ref(engine, slug)
     d = ref.definition
     _check(d, lang, fmt, wave)
-    return _render(d, load_data(engine, ref), lang=lang, fmt=fmt, wave=wave)
+    data = load_data(engine, ref, max_bytes=max_bytes)
+    return _render(d, data, lang=lang, fmt=fmt, wave=resolve_wave(d, data, wave))
 
 
 def build_report_from_files(
@@ -74,7 +99,10 @@ def build_report_from_files(
     fmt: str = "pdf",
     wave: str | None = None,
 ) -> bytes:
-    """The report from a definition file and a canonical response table (CSV or XLSX; docs/DESIGN.md)."""
+    """The report from a definition file and a canonical response table (CSV or XLSX; docs/DESIGN.md).
+
+    ``wave`` as in `build_report`.
+    """
     import pandas as pd
 
     from survey_defs import load_definition
@@ -92,9 +120,15 @@ def build_report_from_files(
         else:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         data = ResponseData.from_frame(d, frame)
-    except (OSError, ValueError) as exc:
-        raise AppError(f"cannot read responses from {path.name}: {exc}", status_code=422, loc=["responses"]) from exc
-    return _render(d, data, lang=lang, fmt=fmt, wave=wave)
+    except OSError as exc:
+        raise AppError(f"{path}: cannot read the responses: {exc.strerror or exc}", status_code=422,
+                       loc=["responses"]) from exc
+    except ValueError as exc:
+        # from_frame counts data rows from 1; the file's line adds the header: FILE:LINE: message
+        msg = re.sub(r"^row (\d+), ", lambda m: f"{int(m.group(1)) + 1}: ", str(exc))
+        raise AppError(f"{path}:{msg}" if msg[:1].isdigit() else f"{path}: {msg}", status_code=422,
+                       loc=["responses"]) from exc
+    return _render(d, data, lang=lang, fmt=fmt, wave=resolve_wave(d, data, wave))
 
 
 def write_report(data: bytes, out: Path) -> Path:
@@ -118,25 +152,32 @@ def write_report(data: bytes, out: Path) -> Path:
 
 
 def write_demo_reports(engine: Engine, slug: str, out_dir: Path) -> list[Path]:
-    """``report-zh.pdf``, ``report-en.pdf`` and ``report.html`` (definition's default language) for ``csi demo``.
+    """``analysis.json``, ``report-zh.pdf``, ``report-en.pdf`` and ``report.html`` (definition's default
+    language) for ``csi demo``.
 
-    The store is read and analysed once; the extras (comments, trend) are computed once and shared.
+    The reports cover the latest wave, as ``csi report`` does by default, and ``analysis.json`` is the analysis
+    they show. The store is read and analysed once; the extras (comments, trend) are computed once and shared.
     """
+    import json
+
     from reports.extras import compute_extras
 
     ref = load_ref(engine, slug)
     d = ref.definition
     data = load_data(engine, ref)
-    analysis = analyze(d, data)
+    wave = resolve_wave(d, data, None)
+    analysis = analyze(d, data, wave=wave)
     try:
-        extras = compute_extras(d, data, analysis)
+        extras = compute_extras(d, data, analysis, wave=wave)
     except ValueError as exc:
         raise ReportFailed(f"report rendering failed: {exc}") from exc
     out_dir = Path(out_dir)
+    analysis.setdefault("source", {}).update({"store": engine.dialect.name, "survey": slug, "version": ref.version})
+    body = json.dumps(analysis, ensure_ascii=False, indent=2).encode("utf-8")
+    paths = [write_report(body, out_dir / "analysis.json")]
     jobs = [("report-zh.pdf", "zh", "pdf"), ("report-en.pdf", "en", "pdf"),
             ("report.html", d.default_language if d.default_language in LANGUAGES else "zh", "html")]
-    paths = []
     for name, lang, fmt in jobs:
-        body = _render(d, data, lang=lang, fmt=fmt, wave=None, analysis=analysis, extras=extras)
+        body = _render(d, data, lang=lang, fmt=fmt, wave=wave, analysis=analysis, extras=extras)
         paths.append(write_report(body, out_dir / name))
     return paths
