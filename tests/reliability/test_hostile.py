@@ -1,15 +1,21 @@
 """Hostile input, by hand: each case gets a clear 4xx (or, for text that is legitimately free text, is stored
 verbatim and never interpreted), and nothing else is stored or changed. Runs on SQLite and PostgreSQL.
 
+XSS: payloads in comments and in a segment option's label are text (never markup) in the survey pages, the served
+HTML report and the PDF's text layer, and headless Chromium shows that none of them runs (no dialog, no injected
+element), both with the app's CSP header and on the bare HTML.
+
 Generated input (schemathesis over the whole OpenAPI) is in test_schemathesis.py; the load and crash tests in
 test_load_crash.py.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +25,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from service.app import create_app
+from service.reporting import build_report
 from service.settings import Settings
+from survey_defs import template_path
 from tests.service.payloads import good_submission
 from tests.service.web.respondent import Respondent, full_answers
 
@@ -293,30 +301,199 @@ def test_xss_in_segment_answers_and_field_names_is_escaped(client: TestClient, e
     assert_nothing_stored(engine, before)
 
 
+# XSS stored by respondents (comments) and by a definition (a segment option's label, so the segment answer a
+# respondent picks is shown as the payload in the survey page and in the report's segment tables).
+XSS_COMMENT = XSS + " </textarea><svg onload=alert(3)> '><iframe srcdoc='<script>alert(4)</script>'>"
+XSS_LABEL = "<img src=y onerror=alert(5)>Urban</span><script>alert(6)</script>"
+REPORT = f"/api/v1/surveys/{SLUG}/report"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+ORIGIN = "http://csi.test"  # served by the app through Playwright's routing, never over the network
+
+
+class _Markup(HTMLParser):
+    """Text nodes, and any element or attribute a payload would have become had it not been escaped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.injected: list[str] = []
+        self._in: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in.append(tag)
+        for name, value in attrs:
+            if name.startswith("on") or (name == "srcdoc") or (tag == "img" and value in ("x", "y")):
+                self.injected.append(f"<{tag} {name}={value!r}>")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._in:
+            del self._in[len(self._in) - 1 - self._in[::-1].index(tag):]
+
+    def handle_data(self, data: str) -> None:
+        if self._in and self._in[-1] == "script":
+            if "alert(" in data:
+                self.injected.append(f"<script>{data[:80]}")
+        else:
+            self.text.append(data)
+
+
+def markup(html: str) -> _Markup:
+    m = _Markup()
+    m.feed(html)
+    m.close()
+    return m
+
+
+def assert_escaped(html: str, *payloads: str) -> None:
+    """Each payload is in the document as text (escaped in the source), and nothing of it became markup."""
+    m = markup(html)
+    text = "".join(m.text)
+    assert not m.injected, m.injected
+    for p in payloads:
+        assert p not in html, f"raw payload in the source: {p[:40]}"
+        assert p in text, f"payload not shown as text: {p[:40]}"
+
+
 @pytest.fixture
-def xss_store(engine: Engine, client: TestClient, utility: str) -> Engine:
-    """30 ordinary responses, every comment an XSS payload (the report shows a sample of comments)."""
+def xss_store(engine: Engine, client: TestClient) -> Engine:
+    """utility_csi with the "urban" option labelled with a payload; 30 responses, every comment a payload."""
+    from service.surveys.service import publish
+
+    src = template_path(SLUG).read_text(encoding="utf-8")
+    old = 'label: {zh: 城区, en: "Urban area"}'
+    assert src.count(old) == 1
+    publish(engine, src.replace(old, "label: {zh: " + json.dumps(XSS_LABEL) + ", en: " + json.dumps(XSS_LABEL)
+                                + "}"), "utility_csi.yaml")
     for k in range(30):
         body = good_submission(respondent=f"x{k}")
         body["answers"]["q_overall"] = 1 + k % 5
-        body["answers"]["q_comment"] = f"{XSS} #{k}"
+        body["answers"]["q_region"] = "urban" if k % 2 else "rural"
+        body["answers"]["q_comment"] = f"{XSS_COMMENT} #{k}"
         assert client.post(SUBMIT, json=body).status_code == 201
     return engine
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's), launched as tests/browser does."""
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install Debian's chromium (scripts/setup.sh)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _page(browser: Any, app: Any) -> tuple[Any, Any, list[str]]:
+    """A new browser page whose requests to ORIGIN are answered by the app (with its real headers, CSP included);
+    every dialog (alert, confirm, prompt) is recorded and dismissed."""
+    # Redirects are followed here: Chromium does not route the request a fulfilled 303 leads to.
+    tc = TestClient(app, base_url=ORIGIN, follow_redirects=True)
+    ctx = browser.new_context(viewport={"width": 1000, "height": 800}, locale="en-GB")
+
+    def serve(route: Any, request: Any) -> None:
+        tc.cookies.clear()  # the browser's cookies only
+        sent = {k: v for k, v in request.all_headers().items() if k.lower() in ("cookie", "content-type")}
+        r = tc.request(request.method, request.url.removeprefix(ORIGIN), headers=sent, content=request.post_data_buffer)
+        headers = {k: v for k, v in r.headers.items() if k.lower() not in ("content-length", "content-encoding")}
+        route.fulfill(status=r.status_code, headers=headers, body=r.content)
+
+    ctx.route(f"{ORIGIN}/**", serve)
+    page = ctx.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    return ctx, page, dialogs
+
+
+def _no_payload_ran(page: Any, dialogs: list[str], *visible: str) -> None:
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)  # an onerror/onload handler would have fired by now
+    assert dialogs == [], f"a payload ran: {dialogs}"
+    injected = page.evaluate("""() => [...document.querySelectorAll('img[src="x"], img[src="y"], svg[onload], iframe,'
+                                + ' [onerror], [onload]')].map(e => e.outerHTML)""")
+    assert injected == [], injected
+    shown = page.evaluate("""() => document.body.innerText + [...document.querySelectorAll('textarea')]
+                                     .map(t => t.value).join('\\n')""")
+    for v in visible:
+        assert v in shown, f"not shown as text: {v[:40]}"
+
+
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
-def test_xss_comment_is_escaped_in_html_report_and_literal_in_pdf(xss_store: Engine, client: TestClient,
-                                                                   analyst: dict[str, str], tmp_path: Path) -> None:
-    reporting = pytest.importorskip("service.reporting")
-    html = reporting.build_report(xss_store, SLUG, fmt="html", lang="en").decode()
-    assert "<script>alert(1)</script>" not in html and "<img src=x onerror" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    served = client.get(f"/api/v1/surveys/{SLUG}/report.html?lang=en", headers=analyst)
-    if served.status_code != 404:  # the staff endpoint, where the app has it
-        assert served.status_code == 200, served.text[:300]
-        assert "<script>alert(1)</script>" not in served.text and "&lt;script&gt;alert(1)" in served.text
-    pdf = tmp_path / "r.pdf"
-    pdf.write_bytes(reporting.build_report(xss_store, SLUG, fmt="pdf", lang="en"))
-    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, timeout=60)
+def test_xss_is_escaped_in_the_served_reports(xss_store: Engine, client: TestClient, analyst: dict[str, str],
+                                              tmp_path: Path) -> None:
+    """GET report.html / report.pdf as an analyst: 200; in the HTML every payload is text, never markup (also in
+    the Chinese report, built directly); the PDF's text layer has the payloads literally."""
+    served = client.get(f"{REPORT}.html?lang=en", headers=analyst)
+    assert served.status_code == 200, served.text[:300]
+    assert served.headers["content-type"].startswith("text/html")
+    assert_escaped(served.text, f"{XSS_COMMENT} #1", XSS_LABEL)
+    assert_escaped(build_report(xss_store, SLUG, fmt="html", lang="zh").decode(), f"{XSS_COMMENT} #1", XSS_LABEL)
+    pdf = client.get(f"{REPORT}.pdf?lang=en", headers=analyst)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf", pdf.text[:300]
+    (tmp_path / "r.pdf").write_bytes(pdf.content)
+    out = subprocess.run(["pdftotext", str(tmp_path / "r.pdf"), "-"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert "<script>alert(1)</script>" in out.stdout  # the text layer has the literal text, nothing interpreted
+    layer = " ".join(out.stdout.split())  # lines wrap inside a long comment
+    assert " ".join(XSS_COMMENT.split()) in layer  # the literal text, nothing interpreted or dropped
+    # The segment label, in the segment tables: a narrow cell wraps it, with other cells' text between its lines,
+    # so piece by piece.
+    pieces = ("<img src=y", "onerror=alert(5)>Urban", "<script>alert(6)")
+    assert all(piece in out.stdout for piece in pieces), out.stdout
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_no_payload_runs_in_the_html_report(xss_store: Engine, client: TestClient, analyst: dict[str, str],
+                                            browser: Any, tmp_path: Path) -> None:
+    """The served HTML report opened in Chromium from a file (as a reader would open a download, so without the
+    HTTP headers' protection): no dialog, no injected element, the payloads visible as text."""
+    served = client.get(f"{REPORT}.html?lang=en", headers=analyst)
+    assert served.status_code == 200
+    report = tmp_path / "report.html"
+    report.write_bytes(served.content)
+    ctx, page, dialogs = _page(browser, client.app)
+    try:
+        page.goto(report.as_uri())
+        _no_payload_ran(page, dialogs, f"{XSS_COMMENT} #1", XSS_LABEL)
+    finally:
+        ctx.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_no_payload_runs_in_the_survey_pages(xss_store: Engine, client: TestClient, browser: Any) -> None:
+    """The survey pages that show a payload back, in Chromium: the first page (the segment option labelled with
+    one), a draft's last page (the stored comment in its textarea), and the page refusing a forged segment answer.
+    Each is loaded twice: served with the app's headers (CSP), and with the bare HTML (escaping alone)."""
+    p = Respondent(client)
+    p.open(f"/s/{SLUG}?lang=en")
+    answers = full_answers(comment=XSS_COMMENT)
+    refused = p.post("next", {**answers, "a:q_region": XSS_COMMENT})
+    assert refused.status_code == 422
+    refused_html = refused.text
+    for _ in range(5):  # on to the last page, where the comment is, and back: the draft keeps the comment
+        p.post("next", answers)
+    p.post("prev", answers)
+    resume = re.search(r"/s/utility_csi\?r=[A-Za-z0-9_-]+", p.html)
+    assert resume is not None
+    last = f"{resume.group(0)}&page=6&lang=en"
+    assert XSS_COMMENT not in client.get(last).text  # escaped in the source
+    ctx, page, dialogs = _page(browser, client.app)
+    try:
+        page.goto(f"{ORIGIN}/s/{SLUG}?lang=en")
+        _no_payload_ran(page, dialogs, XSS_LABEL)
+        page.goto(ORIGIN + last)
+        assert page.locator("textarea").input_value() == XSS_COMMENT
+        _no_payload_ran(page, dialogs, XSS_COMMENT)
+        for html in (client.get(f"/s/{SLUG}?lang=en").text, client.get(last).text, refused_html):
+            page.set_content(html)  # no CSP header now: only the escaping stands between the payload and a run
+            _no_payload_ran(page, dialogs)
+        page.set_content(client.get(last).text)
+        assert page.locator("textarea").input_value() == XSS_COMMENT
+    finally:
+        ctx.close()
