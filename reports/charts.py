@@ -484,8 +484,8 @@ def _path_diagram(spec: Mapping[str, Any], lang: str) -> go.Figure:
         for j, c in enumerate(members):
             y = (0.78 if k % 2 == 0 else 0.22) if len(members) == 1 else 1 - (j + 0.5) / len(members)
             pos[c] = ((k + 0.5) / ncol, y)
-    bw, bh = min(0.8 / ncol, 0.22), 0.2
-    height = 320
+    bw, bh = min(0.8 / ncol, 0.22), 0.22
+    height = 265
     aspect = WIDTH / height  # data units are stretched: 1 in x is `aspect` times as long as 1 in y on the page
 
     def inside(x: float, y: float, skip: tuple[str, ...], pad: float = 0.012) -> bool:

@@ -1182,7 +1182,11 @@ def _glossary(d: SurveyDefinition, analysis: Mapping[str, Any], lang: str,
             labs = labs[::-1]
         labels = list(reversed(labs[-boxes:])) if len(labs) >= boxes else []
     split = priorities.get("split") or str((analysis.get("settings") or {}).get("priority_split") or "mean")
-    return glossary(lang, split=split, boxes=boxes, box_labels=labels)
+    cons = None
+    if d.model is not None:
+        cons = [d.text(c.label, lang) if c.label else c.id for c in d.model.constructs]
+        cons = [c[:1].lower() + c[1:] if lang == "en" else c for c in cons]
+    return glossary(lang, split=split, boxes=boxes, box_labels=labels, constructs=cons)
 
 
 # ---------------------------------------------------------------------------------------------------- entry point

@@ -54,6 +54,8 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "theirs": {"zh": "竞品", "en": "Theirs"},
     "leader": {"zh": "领先竞品", "en": "Competitor ahead"},
     "ours_minus": {"zh": "本企业 − 竞品", "en": "Ours − theirs"},
+    "dims_change_note": {"zh": "较上期：与上一期相比，▲/▼ 表示显著上升/下降，= 表示变化不显著。",
+                         "en": "Change: against the previous wave; ▲/▼ a significant rise/fall, = not significant."},
     "leader_note": {"zh": "“领先竞品”：该题得分高于本企业的竞争对手中的最高分（品牌见第七节）。",
                     "en": "“Competitor ahead”: the best score of a competitor that beats us on the item (brands in "
                           "section 7)."},
@@ -182,7 +184,8 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "flag": {"zh": "需关注", "en": "flag"},
     "ipma": {"zh": "重要性–表现分析（IPMA）", "en": "Importance–performance map (IPMA)"},
     "htmt_title": {"zh": "区分效度（HTMT）", "en": "Discriminant validity (HTMT)"},
-    "single_item_note": {"zh": "单题潜变量不适用信度与效度判断", "en": "single-item constructs are not judged"},
+    "quality_note": {"zh": "✓ 通过（α、ρ_A、ρ_C ≥ 0.70；AVE ≥ 0.50）· ✗ 需关注；单题潜变量不适用信度与效度判断。",
+                     "en": "✓ pass (α, ρ_A, ρ_C ≥ 0.70; AVE ≥ 0.50) · ✗ flag; single-item constructs are not judged."},
     "ci_method_note": {"zh": "置信区间：{method}。", "en": "CI: {method}. "},
     "path_sig_note": {"zh": "✓ 区间不含 0（显著）；✗ 区间含 0。",
                       "en": "✓ the interval excludes 0 (significant); ✗ it includes 0."},
@@ -254,7 +257,7 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
                           "en": "Importance: {src}, shown as each item's share of the total importance. Quadrants "
                                 "split at the {split} importance and performance. Gap = the maximum 100 − the "
                                 "score; priority = importance share × gap."},
-    "imp_share_axis": {"zh": "重要性份额（%）", "en": "Importance share (%)"},
+    "imp_share_axis": {"zh": "重要性份额 (%)", "en": "Importance share (%)"},  # ASCII brackets: the title is rotated
     "reverse_note": {"zh": "R：反向题，计分时已反转（得分越高越好）。",
                      "en": "R: reverse-coded item, flipped when scored (a higher score is better)."},
     "split_mean": {"zh": "均值", "en": "mean"},
@@ -327,7 +330,7 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "comments_all": {"zh": "有效样本共留下 {total} 条意见，全部列出（内容相同的只列一次并注明条数），原文照录。",
                      "en": "Analysed respondents left {total} comments; all are listed (identical ones once, with "
                            "their count), verbatim."},
-    "times": {"zh": "{n} 条", "en": "×{n}"},
+    "times": {"zh": "（{n} 条）", "en": "(×{n})"},
     "no_comments": {"zh": "没有收到文字意见。", "en": "No comments were received."},
     "sat_low": {"zh": "低满意", "en": "low satisfaction"},
     "sat_mid": {"zh": "中等满意", "en": "mid satisfaction"},
@@ -365,10 +368,8 @@ GLOSSARY: Final[list[dict[str, str]]] = [
     {"zh": "显著性（p 值）|差异由抽样误差偶然造成的概率；p < 0.05 视为差异显著。多重比较采用 Holm 校正。",
      "en": "Significance (p-value)|How likely a difference this large is by chance alone; p < 0.05 counts as "
            "significant. Several comparisons at once are Holm-corrected."},
-    {"zh": "ACSI 模型|以偏最小二乘路径模型（PLS-SEM）估计顾客预期、感知质量、感知价值、满意度、抱怨与忠诚之间关系的模"
-           "型。",
-     "en": "ACSI model|A PLS path model linking expectations, perceived quality, value, satisfaction, complaints "
-           "and loyalty."},
+    {"zh": "ACSI 模型|以偏最小二乘路径模型（PLS-SEM）估计{constructs}之间关系的模型。",
+     "en": "ACSI model|A PLS path model (PLS-SEM) linking {constructs}."},
     {"zh": "R²|模型对潜变量方差的解释比例。", "en": "R²|The share of a construct's variance the model explains."},
     {"zh": "AVE / 组合信度|测量模型的收敛效度与信度指标，通常要求 AVE ≥ 0.5、组合信度 ≥ 0.7。",
      "en": "AVE / composite reliability|Convergent validity and reliability of a construct; usually AVE ≥ 0.5 and "
@@ -387,13 +388,14 @@ def strings(lang: str) -> dict[str, str]:
     return {k: v[lang] for k, v in STRINGS.items()}
 
 
-def glossary(lang: str, *, split: str = "mean", boxes: int = 2, box_labels: list[str] | None = None) -> list[
-        dict[str, str]]:
+def glossary(lang: str, *, split: str = "mean", boxes: int = 2, box_labels: list[str] | None = None,
+             constructs: list[str] | None = None) -> list[dict[str, str]]:
     """Glossary rows ``{"term", "definition"}`` in one language.
 
     The entries that depend on the survey are filled in from it, so that the glossary never contradicts the
     report: ``split`` ("mean" or "median") is the priorities' quadrant split, ``boxes`` and ``box_labels`` the
-    satisfaction rate's top boxes and their answer labels in this language.
+    satisfaction rate's top boxes and their answer labels in this language, ``constructs`` the latent model's
+    construct labels (the ACSI's own when the survey has no model).
     """
     quote = "“{}”".format
     sep = "" if lang == "zh" else ", "  # Chinese runs quoted terms together: “满意”“较满意”
@@ -401,7 +403,13 @@ def glossary(lang: str, *, split: str = "mean", boxes: int = 2, box_labels: list
     if box_labels:
         inner = sep.join(quote(x) for x in box_labels)
         labels = f"（{inner}）" if lang == "zh" else f" ({inner})"
-    kw = {"split": t("split_median" if split == "median" else "split_mean", lang), "boxes": boxes, "labels": labels}
+    if not constructs:
+        constructs = (["顾客预期", "感知质量", "感知价值", "满意度", "抱怨", "忠诚"] if lang == "zh" else
+                      ["expectations", "perceived quality", "value", "satisfaction", "complaints", "loyalty"])
+    names = "、".join(constructs) if lang == "zh" else ", ".join(constructs[:-1]) + " and " + constructs[-1] \
+        if len(constructs) > 1 else constructs[0]
+    kw = {"split": t("split_median" if split == "median" else "split_mean", lang), "boxes": boxes, "labels": labels,
+          "constructs": names}
     rows = []
     for g in GLOSSARY:
         term, _, meaning = g[lang].partition("|")

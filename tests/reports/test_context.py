@@ -332,7 +332,7 @@ def test_comment_rows_show_total_count_and_where_they_came_from(utility: SurveyD
     texts = [r["text"] for r in rows]
     assert len(texts) == len(set(texts))
     busiest = max(rows, key=lambda r: r["count"])
-    assert busiest["count_text"] == f"×{busiest['count']}" and len(busiest["strata"]) > 1
+    assert busiest["count_text"] == f"(×{busiest['count']})" and len(busiest["strata"]) > 1
     assert busiest["count"] == sum(s["count"] for s in busiest["strata"])
     assert "1st half of 2026" in busiest["wave"] and "2nd half of 2025" in busiest["wave"]
     assert ex["n_distinct_comments"] == len({c for c in data.texts["q_comment"] if c})
