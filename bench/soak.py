@@ -17,7 +17,8 @@ Afterwards every stored row is read back and checked against what was sent:
     .venv/bin/python bench/soak.py --quick    # 3,000 submissions: a couple of minutes
     .venv/bin/python bench/soak.py --only crash-sqlite,two-instances --requests 20000
 
-Scenarios: load-sqlite, load-postgres, crash-sqlite, crash-postgres, two-instances, tokens, memory.
+Scenarios: load-sqlite, load-postgres, crash-sqlite, crash-postgres, two-instances, tokens, memory (peak RSS of
+the analysis and of the HTML and PDF reports; each must succeed and stay within the estimate and the bound).
 The fast versions of the same checks run in tests/reliability (pytest) on every CI run.
 """
 
@@ -50,6 +51,8 @@ PY = sys.executable
 PG_ADMIN = os.environ.get("CSI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SLUG = "utility_csi"
 SUBMIT_PATH = f"/api/v1/surveys/{SLUG}/responses"
+#: The report formats the memory scenario measures, as the staff endpoint ``GET .../report.{fmt}`` serves them.
+REPORT_FORMATS = ("html", "pdf")
 #: Strings that must be stored and shown back verbatim, never interpreted (SQL, HTML, unicode, quoting).
 NASTY = ["'; DROP TABLE response; --", "<script>alert(1)</script>", "\" OR 1=1 --", "停电通知要更及时",
          "emoji 😀 and \u202e rtl", "back\\slash %s %(x)s :name", "line\nbreak\ttab"]
@@ -562,7 +565,7 @@ def token_scenario(n_tokens: int, tmp: Path, kind: str = "postgres") -> TokenFig
 def fill_store(url: str, n: int, seed: int = 1) -> float:
     """``n`` simulated respondents straight into the store (importer.to_rows + bulk_insert); seconds taken."""
     from analytics.simulate import simulate
-    from service.responses.importer import bulk_insert, to_rows
+    from service.responses.importer import VARYING, bulk_insert, to_rows
     from service.store.engine import make_engine
     from service.surveys.service import load_ref
 
@@ -573,7 +576,8 @@ def fill_store(url: str, n: int, seed: int = 1) -> float:
     for k in range(0, n, step):
         data = simulate(ref.definition, min(step, n - k), random_state=seed + k, rate_probability=0.5)
         rows = to_rows(ref, data, "import", time.time())
-        rows = [(*r[:4], f"m{k + i}", *r[5:]) for i, r in enumerate(rows)]  # unique respondent keys
+        key = VARYING.index("respondent_key")  # unique respondent keys across the chunks
+        rows.tuples = [(*t[:key], f"m{k + i}", *t[key + 1:]) for i, t in enumerate(rows.tuples)]
         bulk_insert(eng, rows)
         del data, rows
     eng.dispose()
@@ -591,12 +595,21 @@ def measure_child(args: list[str], timeout: float = 3600) -> tuple[float, str]:
                "sys.stderr.write(p.stderr)\n"
                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)\n"
                "print(p.stdout, end='')\n")
-    out = subprocess.run([PY, "-c", wrapper, PY, str(Path(__file__).resolve()), *args], capture_output=True,
-                         text=True, timeout=timeout, cwd=ROOT)
-    first, _, rest = out.stdout.partition("\n")
+    proc = subprocess.Popen([PY, "-c", wrapper, PY, str(Path(__file__).resolve()), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):  # the wrapper and the measured child with it
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    first, _, rest = stdout.partition("\n")
+    if proc.returncode != 0 or len(first.split()) != 2:
+        raise RuntimeError(f"child {args} failed: {stderr[-3000:]}")
     kib, rc = first.split()
     if int(rc) != 0:
-        raise RuntimeError(f"child {args} failed: {out.stderr[-3000:]}")
+        raise RuntimeError(f"child {args} failed: {stderr[-3000:]}")
     return int(kib) / 1024, rest
 
 
@@ -615,15 +628,39 @@ def memory_scenario(n: int, tmp: Path, kinds: tuple[str, ...] = ("sqlite", "post
             fill_s = float(text.strip() or 0)
             peak_mib, text = measure_child(["--_analyze", url])
             info = json.loads(text)
-            rep_mib = float("nan")
-            with contextlib.suppress(Exception):
-                rep_mib, _ = measure_child(["--_report", url], timeout=1200)
+            reports: dict[str, dict[str, Any]] = {}
+            for fmt in REPORT_FORMATS:
+                # A report that fails is a failure of the memory scenario, reported with its error, never a NaN.
+                try:
+                    rep_mib, rep_text = measure_child(["--_report", url, fmt], timeout=1800)
+                    reports[fmt] = {"peak_mib": rep_mib, **json.loads(rep_text), "error": ""}
+                except (RuntimeError, subprocess.TimeoutExpired, ValueError) as e:
+                    reports[fmt] = {"peak_mib": float("nan"), "seconds": float("nan"), "bytes": 0,
+                                    "error": f"{type(e).__name__}: {str(e)[-1500:]}"}
             out.append({"store": kind, "responses": info["n"], "fill_s": fill_s, "fill_peak_mib": fill_peak_mib,
                         "analysis_s": info["seconds"], "baseline_peak_mib": base_mib, "peak_mib": peak_mib,
                         "per_response_bytes": (peak_mib - base_mib) * 2**20 / max(info["n"] - 2000, 1),
                         "estimate_mib": estimate_analysis_bytes(info["n"], info["cells"]) / 2**20,
-                        "bound_mib": bound / 2**20, "report_html_peak_mib": rep_mib})
+                        "bound_mib": bound / 2**20, "reports": reports})
     return out
+
+
+def memory_verdict(r: dict[str, Any]) -> list[str]:
+    """Why a memory result fails (empty: it passes). The analysis and each report must have run, and each peak
+    must stay within the estimate the service refuses by and within the bound: otherwise a request the bound
+    admits could still run out of memory."""
+    limit = min(r["bound_mib"], r["estimate_mib"])
+    why = []
+    if not r["peak_mib"] <= limit:
+        why.append(f"analysis peak {r['peak_mib']:.0f} MiB > min(estimate, bound) {limit:.0f} MiB")
+    for fmt, rep in r["reports"].items():
+        if rep["error"]:
+            why.append(f"{fmt.upper()} report failed: {rep['error']}")
+        elif not rep["bytes"] > 0:
+            why.append(f"{fmt.upper()} report is empty")
+        elif not rep["peak_mib"] <= limit:
+            why.append(f"{fmt.upper()} report peak {rep['peak_mib']:.0f} MiB > min(estimate, bound) {limit:.0f} MiB")
+    return why
 
 
 def _child_analyze(url: str) -> None:
@@ -640,12 +677,14 @@ def _child_analyze(url: str) -> None:
                       "cells": len(d.respondent_item_ids) + len(d.brand_ids) * len(d.brand_item_ids)}))
 
 
-def _child_report(url: str) -> None:
+def _child_report(url: str, fmt: str) -> None:
+    """One report, the way the staff endpoint builds it, with the bound lifted so the peak is what it costs."""
     from service.reporting import build_report
     from service.store.engine import make_engine
 
-    body = build_report(make_engine(url), SLUG, fmt="html", lang="en")
-    print(len(body))
+    t0 = time.perf_counter()
+    body = build_report(make_engine(url), SLUG, fmt=fmt, lang="en", max_bytes=2**62)
+    print(json.dumps({"bytes": len(body), "seconds": time.perf_counter() - t0}))
 
 
 # -------------------------------------------------------------------------------------------------------- main
@@ -676,7 +715,7 @@ def main() -> int:
     ap.add_argument("--only", default="", help="comma-separated scenario names")
     ap.add_argument("--_fill", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--_analyze", help=argparse.SUPPRESS)
-    ap.add_argument("--_report", help=argparse.SUPPRESS)
+    ap.add_argument("--_report", nargs=2, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a._fill:
         print(fill_store(a._fill[0], int(a._fill[1])))
@@ -685,7 +724,7 @@ def main() -> int:
         _child_analyze(a._analyze)
         return 0
     if a._report:
-        _child_report(a._report)
+        _child_report(*a._report)
         return 0
     n = a.requests or (3000 if a.quick else 50_000)
     n_mem = a.memory_responses or (100_000 if a.quick else 1_000_000)
@@ -718,15 +757,19 @@ def main() -> int:
         if want("memory"):
             for r in memory_scenario(n_mem, tmp):
                 # The estimate must stay above what was measured, or the bound does not protect anything.
-                within = r["peak_mib"] <= min(r["bound_mib"], r["estimate_mib"])
-                print(f"\n== memory ({r['store']}): {'PASS' if within else 'FAIL'}   ({cmd} --only memory)")
+                why = memory_verdict(r)
+                print(f"\n== memory ({r['store']}): {'FAIL' if why else 'PASS'}   ({cmd} --only memory)")
                 print(f"  analyze_store on {r['responses']:,} responses: peak RSS {r['peak_mib']:.0f} MiB "
                       f"(baseline on 2,000 responses {r['baseline_peak_mib']:.0f} MiB; "
                       f"{r['per_response_bytes']:.0f} bytes/response), {r['analysis_s']:.1f} s; "
                       f"estimate {r['estimate_mib']:.0f} MiB; bound {r['bound_mib']:.0f} MiB")
-                print(f"  filling the store: {r['fill_s']:.1f} s, peak RSS {r['fill_peak_mib']:.0f} MiB; "
-                      f"HTML report peak RSS {r['report_html_peak_mib']:.0f} MiB")
-                ok &= within
+                for fmt, rep in r["reports"].items():
+                    print(f"  {fmt.upper()} report (build_report, lang=en): peak RSS {rep['peak_mib']:.0f} MiB, "
+                          f"{rep['seconds']:.1f} s, {rep['bytes']:,} bytes" + ("; FAILED" if rep["error"] else ""))
+                print(f"  filling the store: {r['fill_s']:.1f} s, peak RSS {r['fill_peak_mib']:.0f} MiB")
+                for reason in why:
+                    print("  FAIL:", reason)
+                ok &= not why
     print("\nsoak:", "ALL PASS" if ok else "FAILURES")
     return 0 if ok else 1
 
