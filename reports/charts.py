@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import math
 import os
+import tempfile
 import threading
 import time
 import warnings
@@ -41,6 +42,7 @@ STACK_COLOURS = {"defection": "#c0392b", "indifference": "#f0b429", "loyalty": "
 STACK_TEXT = {"indifference": "#222", "passives": "#222"}
 GRID = "#e3e6ea"
 EXPORT_TIMEOUT_S = 120.0
+TABS = 2  # browser tabs rendering a batch of figures side by side (one browser)
 WRAPPER = Path(__file__).resolve().parents[1] / "scripts" / "chromium-offline"
 
 
@@ -71,7 +73,7 @@ def _start() -> None:
 
         js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
         try:
-            kaleido.start_sync_server(mathjax=False, plotlyjs=str(js) if js.is_file() else None,
+            kaleido.start_sync_server(n=TABS, mathjax=False, plotlyjs=str(js) if js.is_file() else None,
                                       silence_warnings=True)
         except Exception as exc:  # kaleido raises several types (ChromeNotFoundError, BrowserFailedError, ...)
             raise ChartError(f"cannot start the chart browser (Kaleido/Chromium): {exc}") from exc
@@ -129,28 +131,27 @@ def _server_thread() -> threading.Thread | None:
         return None
 
 
-def to_svg(fig: go.Figure) -> str:
-    """One figure as SVG text, through the process's shared browser.
+def _watched(job: Callable[[], Any], timeout: float) -> Any:
+    """Run ``job`` (a call into Kaleido's sync server) in a watched helper thread and return its result.
 
     Kaleido's sync server waits forever for an answer when its browser dies (e.g. Chromium cannot start: its
-    server thread ends, the request queue is never served). So the export runs in a helper thread that is
-    watched: if Kaleido's thread is gone, or nothing comes back within ``EXPORT_TIMEOUT_S``, the export fails
-    with a clear `ChartError` instead of hanging the report (and the CLI, and the request) for good.
+    server thread ends, the request queue is never served). So the call runs in a daemon thread that is watched:
+    if Kaleido's thread is gone, or nothing comes back within ``timeout``, the export fails with a clear
+    `ChartError` instead of hanging the report (and the CLI, and the request) for good.
     """
-    _start()
     box: dict[str, Any] = {}
 
     def work() -> None:
         try:
             with warnings.catch_warnings():  # plotly warns that kopts are ignored with a running server: expected
                 warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-                box["data"] = fig.to_image(format="svg")
+                box["data"] = job()
         except Exception as exc:  # handed to the caller below
             box["error"] = exc
 
     worker = threading.Thread(target=work, name="chart-export", daemon=True)
     worker.start()
-    deadline = time.monotonic() + EXPORT_TIMEOUT_S
+    deadline = time.monotonic() + timeout
     server = _server_thread()
     while worker.is_alive():
         worker.join(0.2)
@@ -167,10 +168,16 @@ def to_svg(fig: go.Figure) -> str:
                              f"{why}; check that Chromium runs ({os.environ.get('BROWSER_PATH') or 'chromium'})")
         if time.monotonic() > deadline:
             _abandon()
-            raise ChartError(f"chart export failed: no answer from the chart browser in {EXPORT_TIMEOUT_S:.0f} s")
+            raise ChartError(f"chart export failed: no answer from the chart browser in {timeout:.0f} s")
     if "error" in box:
         raise ChartError(f"chart export failed: {box['error']}") from box["error"]
-    data = box["data"]
+    return box["data"]
+
+
+def to_svg(fig: go.Figure) -> str:
+    """One figure as SVG text, through the process's shared browser (watched: see `_watched`)."""
+    _start()
+    data = _watched(lambda: fig.to_image(format="svg"), EXPORT_TIMEOUT_S)
     return data.decode("utf-8") if isinstance(data, bytes) else str(data)
 
 
@@ -190,8 +197,34 @@ def _abandon() -> None:
 
 
 def render_svgs(specs: Mapping[str, Mapping[str, Any] | None], lang: str) -> dict[str, str]:
-    """SVG per chart name for every non-empty spec (the PDF path)."""
-    return {name: to_svg(figure(spec, lang)) for name, spec in specs.items() if spec}
+    """SVG per chart name for every non-empty spec (the PDF path).
+
+    All figures go to the browser in one batch (Kaleido's ``write_fig_from_object``), rendered by ``TABS``
+    tabs side by side: one round trip instead of one per figure, measured ~0.5 s faster on a 10-chart report.
+    Kaleido writes the batch to files, so they go through a private temporary folder. Falls back to one figure at
+    a time when this Kaleido version has no batch call.
+    """
+    figs = {name: figure(spec, lang) for name, spec in specs.items() if spec}
+    if not figs:
+        return {}
+    _start()
+    try:
+        from kaleido import _sync_server
+
+        server = _sync_server.GlobalKaleidoServer()
+        call = server.call_function
+    except (ImportError, AttributeError):  # pragma: no cover - another Kaleido: the per-figure path still works
+        return {name: to_svg(fig) for name, fig in figs.items()}
+    with tempfile.TemporaryDirectory(prefix="csi-charts-") as tmp:
+        paths = {name: Path(tmp) / f"{k}.svg" for k, name in enumerate(figs)}
+        jobs = [{"fig": fig.to_dict(), "path": str(paths[name]), "opts": {"format": "svg"}}
+                for name, fig in figs.items()]
+        _watched(lambda: call("write_fig_from_object", jobs, cancel_on_error=True),
+                 EXPORT_TIMEOUT_S + 2 * len(jobs))
+        missing = [name for name, p in paths.items() if not p.is_file()]
+        if missing:
+            raise ChartError(f"chart export failed: no SVG for {', '.join(missing)}")
+        return {name: p.read_text(encoding="utf-8") for name, p in paths.items()}
 
 
 def figure_json(spec: Mapping[str, Any], lang: str) -> str:
@@ -321,9 +354,10 @@ def _ipa(spec: Mapping[str, Any], lang: str) -> go.Figure:
                                                                    spec["quadrant"]], "line": {"width": 0}},
         customdata=spec["labels"], hovertemplate="%{customdata}<br>%{x:.1f}, %{y:.3f}<extra></extra>",
         showlegend=False))
-    for x, y, n, (dx, dy), q in zip(xs, ys, nums, offsets, spec["quadrant"], strict=True):
-        fig.add_annotation(x=x, y=y, text=n, showarrow=False, xshift=dx, yshift=dy,
-                           font={"size": 10, "color": QUADRANT_COLOURS.get(q, OWN)})
+    fig.update_layout(annotations=[
+        {"x": x, "y": y, "text": n, "showarrow": False, "xshift": dx, "yshift": dy,
+         "font": {"size": 10, "color": QUADRANT_COLOURS.get(q, OWN)}}
+        for x, y, n, (dx, dy), q in zip(xs, ys, nums, offsets, spec["quadrant"], strict=True)])
     if spec.get("split_x") is not None:
         fig.add_vline(x=spec["split_x"], line={"dash": "dash", "color": "#888", "width": 1})
     if spec.get("split_y") is not None:
@@ -416,6 +450,8 @@ def _segments(spec: Mapping[str, Any], lang: str) -> go.Figure:
     fig = make_subplots(rows=len(groups), cols=1, shared_xaxes=True, row_heights=[c + 0.8 for c in counts],
                         vertical_spacing=0.3 / max(len(groups), 1), subplot_titles=[g["title"] for g in groups])
     allx: list[float] = []
+    anns: list[dict[str, Any]] = []  # collected and set once: add_annotation per label is slow (validation, copies)
+    shapes: list[dict[str, Any]] = []
     for r, g in enumerate(groups, start=1):
         plus, minus = _err(g["values"], g["ci"])
         labels = [f"{lab} (n={n})" for lab, n in zip(g["labels"], g["n"], strict=True)]
@@ -425,22 +461,28 @@ def _segments(spec: Mapping[str, Any], lang: str) -> go.Figure:
             x=g["values"], y=labels, mode="markers", marker={"size": 8, "color": colours, "symbol": symbols},
             error_x={"type": "data", "array": plus, "arrayminus": minus, "color": "#555", "thickness": 1, "width": 3},
             showlegend=False, hovertemplate="%{y}: %{x:.1f}<extra></extra>"), row=r, col=1)
+        ref = "" if r == 1 else str(r)
         for v, p, lab, s in zip(g["values"], plus, labels, g["small_n"], strict=True):
-            fig.add_annotation(x=v + p, y=lab, text=_num(v) + (" *" if s else ""), showarrow=False, xanchor="left",
-                               xshift=4, font={"size": 10}, row=r, col=1)
+            anns.append({"x": v + p, "y": lab, "xref": f"x{ref}", "yref": f"y{ref}",
+                         "text": _num(v) + (" *" if s else ""), "showarrow": False, "xanchor": "left", "xshift": 4,
+                         "font": {"size": 10}})
         fig.update_yaxes(autorange="reversed", ticks="", row=r, col=1)
         for v, c in zip(g["values"], g["ci"], strict=True):
             allx += [v] + (list(c) if c else [])
     if spec.get("overall") is not None:
         allx.append(spec["overall"])
         for r in range(1, len(groups) + 1):
-            fig.add_vline(x=spec["overall"], line={"dash": "dash", "color": "#888", "width": 1}, row=r, col=1)
+            ref = "" if r == 1 else str(r)
+            shapes.append({"type": "line", "x0": spec["overall"], "x1": spec["overall"], "y0": 0, "y1": 1,
+                           "xref": f"x{ref}", "yref": f"y{ref} domain",
+                           "line": {"dash": "dash", "color": "#888", "width": 1}})
     lo, hi = (min(allx), max(allx)) if allx else (0.0, 100.0)
     x0, x1 = _padded(lo, hi, 0.06)
     fig.update_xaxes(range=[x0, x1 + (x1 - x0) * 0.08], gridcolor=GRID, showgrid=True)
     for ann in fig.layout.annotations:
         if ann.text in [g["title"] for g in groups]:
             ann.update(x=0, xanchor="left", font={"size": 11})
+    fig.update_layout(annotations=[*fig.layout.annotations, *anns], shapes=shapes)
     total = sum(counts)
     return _layout(fig, lang, 50 + 19 * total + 34 * len(groups), spec.get("title"),
                    margin={"l": 10, "r": 20, "t": 24, "b": 26})
@@ -529,25 +571,29 @@ def _path_diagram(spec: Mapping[str, Any], lang: str) -> go.Figure:
         routes.append((p, a, b, ctrl))
 
     fig = go.Figure()
+    anns: list[dict[str, Any]] = []  # collected and set once: add_annotation/add_shape one by one is slow
+    shapes: list[dict[str, Any]] = []
     placed: list[tuple[float, float]] = []
     y_lo, y_hi = 0.0, 1.0
     for p, a, b, ctrl in routes:
         if ctrl is None:
             s0, t0 = edge(a, b), edge(b, a)
-            fig.add_annotation(x=t0[0], y=t0[1], ax=s0[0], ay=s0[1], xref="x", yref="y", axref="x", ayref="y",
-                               showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.2, arrowcolor="#667", text="")
+            anns.append({"x": t0[0], "y": t0[1], "ax": s0[0], "ay": s0[1], "xref": "x", "yref": "y", "axref": "x",
+                         "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowsize": 1, "arrowwidth": 1.2,
+                         "arrowcolor": "#667", "text": ""})
 
             def point(f: float, s0: tuple[float, float] = s0, t0: tuple[float, float] = t0) -> tuple[float, float]:
                 return s0[0] + f * (t0[0] - s0[0]), s0[1] + f * (t0[1] - s0[1])
         else:
             s0, t0 = edge(a, ctrl), edge(b, ctrl)
             c0 = ctrl
-            fig.add_shape(type="path", xref="x", yref="y", line={"color": "#556", "width": 1.4},
-                          fillcolor="rgba(0,0,0,0)",
-                          path=f"M {s0[0]:.4f},{s0[1]:.4f} Q {c0[0]:.4f},{c0[1]:.4f} {t0[0]:.4f},{t0[1]:.4f}")
+            shapes.append({"type": "path", "xref": "x", "yref": "y", "line": {"color": "#556", "width": 1.4},
+                           "fillcolor": "rgba(0,0,0,0)",
+                           "path": f"M {s0[0]:.4f},{s0[1]:.4f} Q {c0[0]:.4f},{c0[1]:.4f} {t0[0]:.4f},{t0[1]:.4f}"})
             tail = bezier(s0, c0, t0, 0.9)
-            fig.add_annotation(x=t0[0], y=t0[1], ax=tail[0], ay=tail[1], xref="x", yref="y", axref="x", ayref="y",
-                               showarrow=True, arrowhead=2, arrowsize=1, arrowwidth=1.2, arrowcolor="#667", text="")
+            anns.append({"x": t0[0], "y": t0[1], "ax": tail[0], "ay": tail[1], "xref": "x", "yref": "y",
+                         "axref": "x", "ayref": "y", "showarrow": True, "arrowhead": 2, "arrowsize": 1,
+                         "arrowwidth": 1.2, "arrowcolor": "#667", "text": ""})
             apex = bezier(s0, c0, t0, 0.5)
             y_lo, y_hi = min(y_lo, apex[1] - 0.06), max(y_hi, apex[1] + 0.06)
 
@@ -563,17 +609,19 @@ def _path_diagram(spec: Mapping[str, Any], lang: str) -> go.Figure:
                 best = (lx, ly)
                 break
         placed.append(best)
-        fig.add_annotation(x=best[0], y=best[1], xref="x", yref="y", text=_num(p["coef"], 2), showarrow=False,
-                           bgcolor="white", font={"size": 10})
+        anns.append({"x": best[0], "y": best[1], "xref": "x", "yref": "y", "text": _num(p["coef"], 2),
+                     "showarrow": False, "bgcolor": "white", "font": {"size": 10}})
     width_chars = 5 if lang == "zh" else 12
     for c, (x, y) in pos.items():
         main = c == spec.get("satisfaction")
-        fig.add_shape(type="rect", xref="x", yref="y", x0=x - bw / 2, x1=x + bw / 2, y0=y - bh / 2, y1=y + bh / 2,
-                      fillcolor=OWN if main else "#dbe8f5", line={"width": 1, "color": OWN}, opacity=1)
+        shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": x - bw / 2, "x1": x + bw / 2,
+                       "y0": y - bh / 2, "y1": y + bh / 2, "fillcolor": OWN if main else "#dbe8f5",
+                       "line": {"width": 1, "color": OWN}, "opacity": 1})
         r2 = cons[c].get("r2")
         text = _wrap(cons[c]["label"], lang, width_chars) + (f"<br>R² = {_num(r2, 2)}" if r2 is not None else "")
-        fig.add_annotation(x=x, y=y, xref="x", yref="y", text=text, showarrow=False,
-                           font={"size": 10, "color": "white" if main else "#1d232a"})
+        anns.append({"x": x, "y": y, "xref": "x", "yref": "y", "text": text, "showarrow": False,
+                     "font": {"size": 10, "color": "white" if main else "#1d232a"}})
+    fig.update_layout(annotations=anns, shapes=shapes)
     fig.update_xaxes(visible=False, range=[0, 1])
     fig.update_yaxes(visible=False, range=[y_lo, y_hi])
     return _layout(fig, lang, round(height * (y_hi - y_lo)), spec.get("title"),
