@@ -28,6 +28,7 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "respondents": {"zh": "有效样本", "en": "Valid responses"},
     "contents": {"zh": "目录", "en": "Contents"},
     "not_available": {"zh": "无法计算", "en": "Not available"},
+    "comma": {"zh": "，", "en": ", "},
     "reason": {"zh": "原因", "en": "Reason"},
     # ---------------------------------------------------------------- section titles
     "sec_summary": {"zh": "一、执行摘要", "en": "1. Executive summary"},
