@@ -141,17 +141,25 @@ def test_bad_arguments(model: PLSPathModel) -> None:
 
 @pytest.mark.slow
 def test_two_jobs_use_both_cores() -> None:
-    """Blocks of resamples run on a thread pool (the GEMMs and batched algebra release the GIL): with two
-    cores, ``n_jobs=2`` takes under 0.8 of the ``n_jobs=1`` wall time on a mid-size case (10^4 rows, 1,000
-    resamples). The machine may be shared, so each setting is timed as the best of three, interleaved, and
-    the comparison is tried up to three times."""
+    """Blocks of resamples run on a thread pool (the resampling draws, the GEMM and the larger array operations
+    release the GIL; the batched PLS iteration's Python overhead does not): with two cores, ``n_jobs=2``
+    takes under 0.8 of the ``n_jobs=1`` wall time on a mid-size case (10^4 rows, 1,000 resamples).
+
+    Each setting is timed as the best of three, interleaved, and the comparison is tried up to three times.
+    A wall-clock speed-up needs a second core that is free: when other processes keep the machine busy
+    (1-minute load average above cores − 0.5, this test's own process counting about 1), the test is skipped
+    with the load in the reason rather than reporting noise.
+    """
     import os
     import time
 
     from analytics.pls.datasets import simulate
 
-    if len(os.sched_getaffinity(0)) < 2:
+    cores = len(os.sched_getaffinity(0))
+    if cores < 2:
         pytest.skip("needs two cores")
+    if os.getloadavg()[0] > cores - 0.5:
+        pytest.skip(f"machine busy (load average {os.getloadavg()}, {cores} cores): no free core to measure")
     df = simulate(10_000, random_state=2)
     m = PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST).fit(df)
     m.bootstrap(100, random_state=0, n_jobs=2)  # warm-up
