@@ -97,8 +97,8 @@ class BootstrapResult:
     samples : bootstrap estimates per group (DataFrame, one row per successful resample).
 
     The tables ``paths``, ``weights``, ``loadings``, ``indices``, ``total_effects`` and ``r2`` each have
-    columns ``estimate, boot_mean, se, t, ci_lower, ci_upper``. ``indices`` exists only when the bootstrap
-    was given the items' scale bounds (an index needs them).
+    columns ``estimate, boot_mean, se, t, ci_lower, ci_upper``. ``indices`` exists only when the items' scale
+    bounds were known (given to the bootstrap, or as the model's ``scale``): an index needs them.
     """
 
     n_boot: int
@@ -118,7 +118,8 @@ class BootstrapResult:
     def table(self, group: str) -> pd.DataFrame:
         """Summary of one parameter group: estimate, bootstrap mean, SE, t and percentile CI."""
         if group not in self.estimates:
-            hint = " (pass scale_min and scale_max to bootstrap())" if group == "indices" else ""
+            hint = (" (pass scale_min and scale_max to bootstrap(), or build the model with scale=(min, max))"
+                    if group == "indices" else "")
             raise KeyError(f"no bootstrap results for {group!r}{hint}")
         est = self.estimates[group]
         s = self.samples[group]

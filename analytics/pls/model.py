@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 Bound = _ipma.Bound
 IndexWeights = _ipma.IndexWeights
-_PARAMS = ("blocks", "paths", "scheme", "mode", "missing", "max_iter", "tol")
+_PARAMS = ("blocks", "paths", "scheme", "mode", "missing", "max_iter", "tol", "scale")
 
 
 class PLSPathModel:
@@ -49,6 +49,9 @@ class PLSPathModel:
     max_iter : iteration cap; reaching it warns with :class:`ConvergenceWarning`.
     tol : stop when the largest absolute change in any outer weight, ``max_i |w_i(t) − w_i(t−1)|``, is below
         ``tol`` (default 1e-7, methods.md §5).
+    scale : the items' declared scale bounds ``(min, max)`` (numbers, or mappings by item), the default for
+        :meth:`index`, :meth:`indices`, :meth:`ipma` and the bootstrapped indices of :meth:`bootstrap`. Without
+        it those methods need ``scale_min`` / ``scale_max``; the observed range is never used.
 
     Attributes
     ----------
@@ -82,6 +85,7 @@ class PLSPathModel:
         missing: Missing | None = None,
         max_iter: int = 300,
         tol: float = 1e-7,
+        scale: tuple[Bound, Bound] | None = None,
     ) -> None:
         self.blocks = blocks
         self.paths = paths
@@ -90,6 +94,7 @@ class PLSPathModel:
         self.missing = missing
         self.max_iter = max_iter
         self.tol = tol
+        self.scale = scale
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """The constructor arguments (scikit-learn's estimator protocol, so ``sklearn.base.clone`` works)."""
@@ -226,17 +231,24 @@ class PLSPathModel:
     # ------------------------------------------------------------------ indices and IPMA
 
     def _ranges(self, scale_min: Bound | None, scale_max: Bound | None) -> tuple[np.ndarray, np.ndarray]:
+        """The items' scale bounds: those given, else the model's ``scale``; never the observed range."""
+        if scale_min is None and scale_max is None and self.scale is not None:
+            scale_min, scale_max = self.scale
+        if scale_min is None or scale_max is None:
+            raise ValueError("the items' scale bounds are needed for a 0-100 index: pass scale_min and scale_max, "
+                             "or build the model with scale=(min, max) (a number or a mapping by item each)")
         return _ipma.item_ranges(self._spec.items, scale_min, scale_max)
 
     def indices(
-        self, scale_min: Bound, scale_max: Bound, *, weights: IndexWeights = "standardized"
+        self, scale_min: Bound | None = None, scale_max: Bound | None = None, *,
+        weights: IndexWeights = "standardized",
     ) -> pd.Series:
         """ACSI-style 0-100 index of every construct (formula in :mod:`analytics.pls.ipma`).
 
-        ``scale_min`` / ``scale_max`` (required): the items' declared scale bounds — one number for all items,
-        or a mapping by item for items on different scales. ``weights``: ``"standardized"`` (default,
-        methods.md §5: the outer weights rescaled to sum 1) or ``"unstandardized"`` (``w_i / sd(x̃_i)`` rescaled
-        to sum 1, Fornell et al. 1996 / SmartPLS IPMA).
+        ``scale_min`` / ``scale_max``: the items' declared scale bounds — one number for all items, or a mapping
+        by item for items on different scales; when omitted, the model's ``scale``, and an error without one.
+        ``weights``: ``"standardized"`` (default, methods.md §5: the outer weights rescaled to sum 1) or
+        ``"unstandardized"`` (``w_i / sd(x̃_i)`` rescaled to sum 1, Fornell et al. 1996 / SmartPLS IPMA).
         """
         self._check_fitted()
         kind = _ipma.check_index_weights(weights)
@@ -246,7 +258,8 @@ class PLSPathModel:
         return pd.Series(idx, index=list(self._spec.constructs), name="index")
 
     def index(
-        self, construct: str, scale_min: Bound, scale_max: Bound, *, weights: IndexWeights = "standardized"
+        self, construct: str, scale_min: Bound | None = None, scale_max: Bound | None = None, *,
+        weights: IndexWeights = "standardized",
     ) -> float:
         """ACSI-style 0-100 index of ``construct`` (issue 5, methods.md §5).
 
@@ -254,7 +267,8 @@ class PLSPathModel:
         one scale [``scale_min``, ``scale_max``], the index is ``(Σ w̃_i x̄_i − scale_min)/(scale_max −
         scale_min) · 100``; with per-item bounds, ``Σ w̃_i (x̄_i − min_i)/(max_i − min_i) · 100``.
         ``weights="unstandardized"`` uses ``w̃_i ∝ w_i / sd(x̃_i)`` instead (see :mod:`analytics.pls.ipma`).
-        The bounds are required: they are the items' declared scale, never the observed range.
+        The bounds are the items' declared scale (given here or as the model's ``scale``), never the observed
+        range; without either, a ``ValueError``.
         """
         self._check_fitted()
         if construct not in self._spec.constructs:
@@ -284,7 +298,8 @@ class PLSPathModel:
         return pd.Series(w, index=list(self._spec.items), name="index_weight")
 
     def ipma(
-        self, target: str, scale_min: Bound, scale_max: Bound, *, weights: IndexWeights = "standardized"
+        self, target: str, scale_min: Bound | None = None, scale_max: Bound | None = None, *,
+        weights: IndexWeights = "standardized",
     ) -> pd.DataFrame:
         """Importance-performance map for ``target``: one row per driver (a construct with a total effect).
 
@@ -409,15 +424,17 @@ class PLSPathModel:
     ) -> BootstrapResult:
         """Bootstrap standard errors, t values and percentile CIs (see :mod:`analytics.pls.bootstrap`).
 
-        The 0-100 indices are bootstrapped when the items' scale bounds ``scale_min`` / ``scale_max`` are
-        given (with ``index_weights`` as in :meth:`index`); without them the result has no ``indices`` group.
+        The 0-100 indices are bootstrapped when the items' scale bounds are known — ``scale_min`` /
+        ``scale_max`` here or the model's ``scale`` (with ``index_weights`` as in :meth:`index`); without them
+        the result has no ``indices`` group.
         ``data`` defaults to the frame given to ``fit`` (which the model keeps a reference to, not a copy).
         """
         from analytics.pls.bootstrap import run_bootstrap
 
         self._check_fitted()
         kind = _ipma.check_index_weights(index_weights)
-        ranges = None if scale_min is None and scale_max is None else self._ranges(scale_min, scale_max)
+        known = scale_min is not None or scale_max is not None or self.scale is not None
+        ranges = self._ranges(scale_min, scale_max) if known else None
         return run_bootstrap(
             self,
             self._data if data is None else data,

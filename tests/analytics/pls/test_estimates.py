@@ -240,7 +240,7 @@ def test_sklearn_parameter_protocol(ecsi_data: pd.DataFrame) -> None:
     m = PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST, scheme="centroid", missing="casewise", tol=1e-9)
     params = m.get_params()
     assert params == {"blocks": ECSI_BLOCKS, "paths": ECSI_PATH_LIST, "scheme": "centroid", "mode": None,
-                      "missing": "casewise", "max_iter": 300, "tol": 1e-9}
+                      "missing": "casewise", "max_iter": 300, "tol": 1e-9, "scale": None}
     twin = PLSPathModel(**params)
     assert twin.get_params() == params
     assert m.set_params(scheme="factorial", max_iter=50) is m and (m.scheme, m.max_iter) == ("factorial", 50)

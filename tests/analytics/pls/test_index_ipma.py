@@ -59,7 +59,7 @@ def test_unstandardized_index_weights_are_an_explicit_option(uneven: pd.DataFram
     assert abs(got - m.index("Satisfaction", 1, 10)) > 0.1
     u = m.outer_weights_[items] / uneven[items].std()
     np.testing.assert_allclose(m.index_weights(1, 10, weights="unstandardized")[items], u / u.sum(), atol=1e-12)
-    with pytest.raises(ValueError, match="scale_min is required"):
+    with pytest.raises(ValueError, match="scale bounds are needed"):
         m.index_weights(weights="unstandardized")
     with pytest.raises(ValueError, match="weights must be 'standardized' or 'unstandardized', got 'raw'"):
         m.index("Satisfaction", 1, 10, weights="raw")  # type: ignore[arg-type]
@@ -92,17 +92,22 @@ def test_items_on_different_scales(ecsi_data: pd.DataFrame, model: PLSPathModel)
 
 
 def test_scale_bounds_are_required(model: PLSPathModel) -> None:
-    """An index relative to the observed min/max would move with the sample: the declared bounds are needed."""
-    with pytest.raises(TypeError):
-        model.index("Satisfaction")  # type: ignore[call-arg]
-    with pytest.raises(TypeError):
-        model.indices()  # type: ignore[call-arg]
-    with pytest.raises(TypeError):
-        model.ipma("Satisfaction")  # type: ignore[call-arg]
-    with pytest.raises(ValueError, match="scale_min is required"):
-        model.index("Satisfaction", None, 10)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="scale_max is required"):
-        model.indices(1, None)  # type: ignore[arg-type]
+    """An index relative to the observed min/max would move with the sample: the declared bounds are needed,
+    given per call or once as the model's ``scale``."""
+    assert model.scale is None
+    for call in (lambda: model.index("Satisfaction"), model.indices, lambda: model.ipma("Satisfaction")):
+        with pytest.raises(ValueError, match="scale bounds are needed"):
+            call()
+    with pytest.raises(ValueError, match="scale bounds are needed"):
+        model.index("Satisfaction", None, 10)
+    with pytest.raises(ValueError, match="scale bounds are needed"):
+        model.indices(1, None)
+    assert "indices" not in model.bootstrap(n_boot=20, random_state=0, n_jobs=1).estimates
+    scaled = PLSPathModel(**{**model.get_params(), "scale": (1, 10)}).fit(model._data)
+    assert scaled.index("Satisfaction") == model.index("Satisfaction", 1, 10)
+    pd.testing.assert_frame_equal(scaled.ipma("Satisfaction"), model.ipma("Satisfaction", 1, 10))
+    boot = scaled.bootstrap(n_boot=20, random_state=0, n_jobs=1)  # the issue's call, with the indices
+    assert boot.indices.loc["Satisfaction", "estimate"] == pytest.approx(scaled.index("Satisfaction"))
     with pytest.raises(ValueError, match="unknown construct 'Nope'"):
         model.index("Nope", 1, 10)
 
