@@ -31,7 +31,7 @@ What is summed, per section (each finished by the same code as the full analysis
 
 Quality exclusions, applied chunk by chunk before anything is summed (rules of `analytics.quality`):
 
-* straight-liners: per respondent (`analytics.quality.flag_quality` on the chunk);
+* straight-liners: per respondent, on each chunk (the grids of `analytics.quality`);
 * speeders: completion time < ``speeder_fraction`` x the median over the filtered respondents, which the
   caller passes as ``median_duration_s`` (the store computes it in SQL); ``None`` means fewer than
   `analytics.quality.MIN_TIMED` timed respondents, and ``result`` checks that against its own count;
@@ -64,7 +64,7 @@ from analytics.data import ResponseData
 from analytics.inference import Estimate, mean_ci, z_quantile
 from analytics.itemstats import CodeError, code_histogram, stats_from_histogram
 from analytics.loyalty import NpsResult
-from analytics.quality import DEFAULT_RULE, MIN_TIMED, flag_quality
+from analytics.quality import DEFAULT_RULE, MIN_TIMED, _grids
 from analytics.satisfaction_rate import proportion_estimate, top_box_threshold
 from analytics.scoring import ItemScoring, item_scoring
 from analytics.segments import MIN_N
@@ -158,10 +158,11 @@ class _Seen:
         uniq = hs[first]
         cnt = np.diff(np.r_[np.flatnonzero(first), m])
         prev = np.zeros(m, dtype=np.int64)
-        if len(self):
-            at = np.minimum(np.searchsorted(self.keys, h), len(self) - 1)
-            found = self.keys[at] == h
-            prev = np.where(found, self.counts[at] if self.counts is not None else 1, 0).astype(np.int64)
+        if len(self):  # look the chunk's distinct fingerprints up in sorted order (cache-friendly)
+            at = np.minimum(np.searchsorted(self.keys, uniq), len(self) - 1)
+            found = self.keys[at] == uniq
+            seen = np.where(found, self.counts[at] if self.counts is not None else 1, 0).astype(np.int64)
+            prev[order] = np.repeat(seen, cnt)
         keys = np.concatenate([self.keys, uniq])
         o = np.argsort(keys, kind="stable")
         keys = keys[o]
@@ -411,11 +412,7 @@ class StreamingSummary:
             for i in np.flatnonzero(speeder):
                 reasons.setdefault(int(i), []).append(
                     f"speeder: {dur[i]:.0f} s < {self.speeder_fraction:g} x median {med:.0f} s")
-        per = flag_quality(sub, speeder_fraction=self.speeder_fraction, min_grid=self.min_grid)
-        sl = per.straightliner
-        for i in np.flatnonzero(sl):
-            reasons.setdefault(int(i), []).extend(r for r in per.reasons.get(int(i), [])
-                                                  if r.startswith("straight-liner"))
+        sl = _straightliners(sub, self.min_grid, reasons)
         keys = sub.respondent_id.astype(str)
         occ = self._keys.add(pd.util.hash_array(keys.astype(object)))
         dkey = occ > 0
@@ -750,6 +747,29 @@ class StreamingSummary:
         if d.model is None or self._pls is None:
             return None
         return _acsi_from_sums(d, self._pls, self.own, self.conf)
+
+
+def _straightliners(data: ResponseData, min_grid: int, reasons: dict[int, list[str]]) -> NDArray[np.bool_]:
+    """The straight-liner rule of `analytics.quality.flag_quality` on one chunk (it is per respondent): zero
+    variance across at least ``min_grid`` answered items of a grid (the grids of `analytics.quality`), raw codes
+    compared; appends each flagged respondent's reasons."""
+    d = data.definition
+    sl = np.zeros(data.n, dtype=bool)
+    for name, per_brand, ids in _grids(d):
+        if len(ids) < min_grid:
+            continue
+        mats = [(b, data.code_matrix(ids, b)) for b in d.brand_ids] if per_brand else [(None, data.code_matrix(ids))]
+        for b, c in mats:
+            valid = c >= 0
+            cnt = valid.sum(axis=1)
+            mx = np.where(valid, c, -32768).max(axis=1)
+            mn = np.where(valid, c, 32767).min(axis=1)
+            hit = (cnt >= min_grid) & (mx == mn)
+            where = f"grid {name}" + (f" for brand {b}" if b else "")
+            for i in np.flatnonzero(hit):
+                reasons.setdefault(int(i), []).append(f"straight-liner: {cnt[i]} answers all {mx[i]} in {where}")
+            sl |= hit
+    return sl
 
 
 # ---------------------------------------------------------------------------------------------- finishing steps

@@ -274,6 +274,9 @@ def analyze(
     brand: Annotated[Optional[str], typer.Option(help="only respondents who rated this brand")] = None,  # noqa: UP045
     segment: Annotated[Optional[list[str]], typer.Option(help="ITEM=OPTION, repeatable")] = None,  # noqa: UP045
     as_json: Annotated[bool, typer.Option("--json", help="print the full JSON (docs/analytics-json.md)")] = False,
+    summary: Annotated[bool, typer.Option(
+        "--summary", help="the streamed summary: memory does not grow with the responses; the sections that need "
+                          "respondent-level data are marked not_computed (docs/analytics-json.md)")] = False,
 ) -> None:
     """Run every applicable analysis, from the store (SLUG) or from files (--definition + --responses)."""
     import json
@@ -285,13 +288,14 @@ def analyze(
         if slug is not None:
             if definition or responses:
                 _fail("give either SLUG or --definition and --responses, not both")
-            from service.analysis import analyze_store
+            from service.analysis import analyze_store, summarize_store
 
-            result = analyze_store(_ready_engine(), slug, wave=wave, brand=brand, segment=segs or None)
+            run = summarize_store if summary else analyze_store
+            result = run(_ready_engine(), slug, wave=wave, brand=brand, segment=segs or None)
         else:
             if definition is None or responses is None:
                 _fail("give SLUG, or --definition FILE.yaml and --responses FILE.csv")
-            result = _analyze_files(definition, responses, wave, brand, segs)  # type: ignore[arg-type]
+            result = _analyze_files(definition, responses, wave, brand, segs, summary)  # type: ignore[arg-type]
     except AppError as e:
         _fail(e.message)
     if as_json:
@@ -301,9 +305,10 @@ def analyze(
 
 
 def _analyze_files(definition: Path, responses: Path, wave: str | None, brand: str | None,
-                   segs: dict[str, str]) -> dict[str, object]:
-    from analytics.analyze import analyze as run
+                   segs: dict[str, str], summary: bool = False) -> dict[str, object]:
+    from analytics.analyze import analyze
     from analytics.data import ResponseData
+    from analytics.streaming import summarize
     from service.responses.importer import read_table
     from survey_defs import DefinitionError, load_definition
 
@@ -318,6 +323,7 @@ def _analyze_files(definition: Path, responses: Path, wave: str | None, brand: s
     try:
         df, _ = read_table(responses)
         data = ResponseData.from_frame(d, df)
+        run = summarize if summary else analyze
         result = run(d, data, wave=wave, brand=brand, segment=segs or None)
     except ValueError as e:
         # from_frame counts data rows from 1; the file's line adds the header.
@@ -344,6 +350,9 @@ def _print_summary(r: dict) -> None:  # type: ignore[type-arg]
     q = (r.get("quality") or {}).get("exclusions") or {}
     if q:
         typer.echo(f"excluded:             {q.get('n_excluded')} of {q.get('n_before')} ({q.get('rule')})")
+    if r.get("mode") == "summary":
+        skipped = sorted(k for k, v in r.items() if isinstance(v, dict) and v.get("status") == "not_computed")
+        typer.echo(f"streamed summary; not computed (need respondent-level data): {', '.join(skipped) or 'none'}")
     typer.echo("(use --json for every figure)")
 
 

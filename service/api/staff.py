@@ -136,9 +136,13 @@ def survey_analytics(
     period: Annotated[str | None, Query(max_length=64, description="the same as wave (a wave is a period)")] = None,
     brand: Annotated[str | None, Query(max_length=64)] = None,
     segment: Annotated[list[str] | None, Query(description="ITEM=OPTION, repeatable")] = None,
+    mode: Annotated[Literal["full", "summary"], Query(
+        description="full: every analysis, under the memory bound (413 above it); summary: streamed in bounded "
+                    "chunks, memory independent of the number of responses, sections that need respondent-level "
+                    "data marked not_computed")] = "full",
 ) -> dict[str, Any]:
     """Every applicable analysis (docs/analytics-json.md): each figure with its n and CI."""
-    from service.analysis import analyze_store
+    from service.analysis import analyze_store, summarize_store
 
     if period is not None and wave is not None and period != wave:
         raise AppError(f"wave={wave!r} and period={period!r} disagree; a period is a wave, give one",
@@ -152,6 +156,8 @@ def survey_analytics(
             raise AppError(f"segment filter must be ITEM=OPTION, got {p!r}", status_code=422, loc=["query", "segment"])
         segs[item] = code
     with state.heavy.slot():
+        if mode == "summary":  # no memory bound: it never holds more than one chunk of responses
+            return summarize_store(state.engine, _checked(slug), wave=wave, brand=brand, segment=segs or None)
         return analyze_store(state.engine, _checked(slug), wave=wave, brand=brand, segment=segs or None,
                              max_bytes=state.settings.max_analysis_bytes)
 
