@@ -730,8 +730,7 @@ def _moments(
     b = np.array([r.slope for r in rules])
     nn = len(nodes)
     M = np.zeros((k, k))
-    S1 = np.zeros((k, k)) if cross else None
-    S0 = np.zeros((k, k)) if cross else None
+    Z2 = np.zeros((2 * k, 2 * k)) if cross else None  # [d, p]'[d, p]: M, S1 and S0 in one product
     node_n = np.zeros(nn, dtype=np.int64)
     sw = np.zeros(nn)
     sw2 = np.zeros(nn)
@@ -751,23 +750,23 @@ def _moments(
                 np.sum(cnt[kids], axis=0, out=cnt[j])
         under = cnt > 0
         node_n += np.count_nonzero(under, axis=1)
-        p = valid.astype(np.float64) if cross else None
         if w is not None:
             wb = w[r0 : r0 + _BLOCK]
             d *= wb[:, None]
-            if p is not None:
-                p *= wb[:, None]
             sw += np.where(under, wb, 0.0).sum(axis=1)
             sw2 += np.where(under, wb * wb, 0.0).sum(axis=1)
-        M += d.T @ d
-        if S1 is not None and S0 is not None and p is not None:
-            S1 += d.T @ p
-            S0 += p.T @ p
+        if Z2 is None:
+            M += d.T @ d
+            continue
+        z = np.empty((cb.shape[0], 2 * k))
+        z[:, :k] = d
+        np.multiply(valid, 1.0 if w is None else wb[:, None], out=z[:, k:])
+        Z2 += z.T @ z
     if w is None:
         sw = node_n.astype(np.float64)
         sw2 = sw
-    if S1 is not None and S0 is not None:
-        return M, node_n, sw, sw2, S1, S0
+    if Z2 is not None:
+        return Z2[:k, :k].copy(), node_n, sw, sw2, Z2[:k, k:].copy(), Z2[k:, k:].copy()
     return M, node_n, sw, sw2
 
 

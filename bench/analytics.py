@@ -10,6 +10,9 @@ then, each in its own subprocess so that peak memory (ru_maxrss) is measured alo
 (a) the product's path: `service.analysis.load_data` (chunked blob decode) + the same computation, and
 (b) a plain `pandas.read_sql` of the same table, as the baseline; the ratio is printed.
 Targets: <= 5 s with loading included, peak memory < 1 GiB.
+(c) the streamed summary, `service.analysis.summarize_store` (filters and the median in SQL, chunks of whole
+respondents into sufficient statistics): its time and peak memory next to the full path's, and its index, which
+must equal the full path's.
 
     .venv/bin/python bench/analytics.py [--n 1000000] [--runs 5] [--skip-store]
 """
@@ -134,7 +137,7 @@ def _store_worker(mode: str, url: str, runs: int) -> None:
 
     import pandas as pd
 
-    from service.analysis import load_data
+    from service.analysis import load_data, summarize_store
     from service.store.engine import make_engine
     from service.surveys.service import load_ref
 
@@ -148,6 +151,13 @@ def _store_worker(mode: str, url: str, runs: int) -> None:
             out = csi_from_arrays(data)
             result = {"n": data.n, "index": out["tree"].index.value}
             del data, out
+        elif mode == "summary":
+            # Flags are still computed and counted; excluding none keeps the full path's respondents, so the two
+            # indices must agree.
+            summ = summarize_store(eng, "bench_csi", exclude_flags=False)
+            result = {"n": summ["n"]["analysed"], "index": summ["index"]["value"],
+                      "chunks": summ["streaming"]["chunks"]}
+            del summ
         else:
             df = pd.read_sql("SELECT * FROM response", eng)
             result = {"n": len(df)}
@@ -170,7 +180,7 @@ def run_store(data: ResponseData, runs: int) -> None:
             url = _fill_store(kind, data, Path(d))
             print(f"[{kind}] loaded {data.n:,} respondents into a fresh store in {time.perf_counter() - t0:.1f} s")
             res = {}
-            for mode in ("product", "read_sql"):
+            for mode in ("product", "read_sql", "summary"):
                 out = subprocess.run([sys.executable, __file__, "--store-worker", mode, url, "--runs", str(runs)],
                                      capture_output=True, text=True, timeout=1800)
                 if out.returncode != 0:
@@ -181,6 +191,12 @@ def run_store(data: ResponseData, runs: int) -> None:
                   f"peak {p['peak_bytes'] / 2**20:.0f} MiB; plain pandas.read_sql alone: {b['median_s']:.2f} s, "
                   f"peak {b['peak_bytes'] / 2**20:.0f} MiB; ratio product/read_sql = "
                   f"{p['median_s'] / b['median_s']:.2f}; targets <= 5 s and < 1024 MiB")
+            s = res["summary"]
+            print(f"[{kind}] streamed summary (summarize_store: filters + median in SQL, {s['chunks']} chunks into "
+                  f"sufficient statistics; items, index with node CIs, brands, segments, loyalty): median "
+                  f"{s['median_s']:.2f} s, peak {s['peak_bytes'] / 2**20:.0f} MiB (full path: {p['median_s']:.2f} s, "
+                  f"{p['peak_bytes'] / 2**20:.0f} MiB); index {s['index']:.6f} vs full {p['index']:.6f}, "
+                  f"{'equal' if abs(s['index'] - p['index']) < 1e-6 else 'DIFFERENT'}")
             if kind == "postgres":
                 drop_store(url)
 

@@ -10,6 +10,11 @@ Memory is bounded before anything is read: ``count(*)`` times a measured cost pe
 is compared with ``CSI_MAX_ANALYSIS_BYTES``, and a survey over the bound is refused with a 413 and a message that
 says how to get under it, instead of being killed by the OOM killer half-way. The counts endpoint
 (`service.surveys.service.counts`) needs no such bound: its counts by version, wave and channel are SQL aggregates.
+
+The streamed summary (`summarize_store`) needs none either: SQL gives the counts, the filters (`_scope`: the wave
+column, and the brand and segment answers as bytes of the blobs) and the median completion time
+(`median_duration_sql`), and `iter_chunks` feeds whole respondents, one chunk at a time, to
+`analytics.streaming.StreamingSummary`, which keeps only sufficient statistics.
 """
 
 from __future__ import annotations
