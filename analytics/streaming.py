@@ -323,7 +323,7 @@ class StreamingSummary:
                 self.trees = {b: TreeAccumulator(d, brand=b) for b in d.brand_ids}
                 self._segments = {sid: _SegmentSums(len(d.item(sid).options or [])) for sid in d.segment_item_ids}
             except NeedsRespondentData as exc:
-                self.tree_status = not_computed(f"{exc} ({NOT_COMPUTED})")
+                self.tree_status = not_computed(f"{exc}: {NOT_COMPUTED}")
             except ValueError as exc:  # bad weights in the definition: the own brand's tree fails, as in analyze
                 self.trees = {}
                 self.tree_error = str(exc)

@@ -383,8 +383,7 @@ def fixed_node_weights(
         wt = _fixed_weights(nd, lay.nodes, overrides)
         if wt is None:
             raise NeedsRespondentData(
-                f"indicator node {nd.path} derives its weights from respondent-level scores ({nd.node.derive}); "
-                "run the full analysis")
+                f"indicator node {nd.path} derives its weights from respondent-level scores ({nd.node.derive})")
         warnings.extend(_weight_warnings(nd, wt))
         nw[nd.index] = wt.weights
         wsrc[nd.index] = wt
