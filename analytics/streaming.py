@@ -37,10 +37,10 @@ Quality exclusions, applied chunk by chunk before anything is summed (rules of `
   `analytics.quality.MIN_TIMED` timed respondents, and ``result`` checks that against its own count;
 * duplicates: a respondent key seen before, or an answer vector seen before (with at least ``min_grid``
   answers), as in the full analysis, but compared by 64-bit fingerprints (``pandas.util.hash_array`` of the
-  key, ``hash_pandas_object`` of the code row) kept in sorted arrays: 8 bytes per distinct answer vector and
-  12 per distinct key (with its occurrence count). Two different respondents collide with probability about
-  n^2 / 2^65 (3e-8 at 10^6), which would flag one of them wrongly. The reason of an answer duplicate cannot
-  name the earlier respondent (only fingerprints are kept).
+  key, ``hash_pandas_object`` of the code row) kept in sorted arrays: 8 bytes per distinct key and per distinct
+  answer vector (occurrence counts only for the keys that repeat). Two different respondents collide with
+  probability about n^2 / 2^65 (3e-8 at 10^6), which would flag one of them wrongly. The reason of an answer
+  duplicate cannot name the earlier respondent (only fingerprints are kept).
 
 Survey weights are the data's own (``ResponseData.weight``). Raking to the definition's ``weighting`` margins
 needs every analysed respondent's cell before the first statistic, so a definition with a weighting block gets
@@ -133,11 +133,15 @@ class _Histogram:
 
 
 class _Seen:
-    """A sorted set of 64-bit fingerprints, optionally with a count of occurrences each."""
+    """A sorted set of 64-bit fingerprints (8 bytes each), with an occurrence count for the few that repeat.
 
-    def __init__(self, counts: bool) -> None:
+    Merging a chunk in is one ``sort(kind="stable")`` of the set followed by the chunk's new fingerprints: two
+    sorted runs, which timsort merges in linear time with a buffer of at most half of them.
+    """
+
+    def __init__(self) -> None:
         self.keys = np.empty(0, dtype=np.uint64)
-        self.counts: NDArray[np.int32] | None = np.empty(0, dtype=np.int32) if counts else None
+        self.repeats: dict[int, int] = {}  # fingerprint -> occurrences so far, for those seen at least twice
 
     def __len__(self) -> int:
         return int(self.keys.shape[0])
@@ -157,20 +161,23 @@ class _Seen:
         within[order] = pos - start
         uniq = hs[first]
         cnt = np.diff(np.r_[np.flatnonzero(first), m])
-        prev = np.zeros(m, dtype=np.int64)
+        found = np.zeros(uniq.shape[0], dtype=bool)
         if len(self):  # look the chunk's distinct fingerprints up in sorted order (cache-friendly)
             at = np.minimum(np.searchsorted(self.keys, uniq), len(self) - 1)
             found = self.keys[at] == uniq
-            seen = np.where(found, self.counts[at] if self.counts is not None else 1, 0).astype(np.int64)
-            prev[order] = np.repeat(seen, cnt)
-        keys = np.concatenate([self.keys, uniq])
-        o = np.argsort(keys, kind="stable")
-        keys = keys[o]
-        keep = np.r_[True, keys[1:] != keys[:-1]]
-        if self.counts is not None:
-            counts = np.concatenate([self.counts, cnt.astype(np.int32)])[o]
-            self.counts = np.add.reduceat(counts, np.flatnonzero(keep)).astype(np.int32)
-        self.keys = keys[keep]
+        seen = found.astype(np.int64)
+        for j in np.flatnonzero(found | (cnt > 1)):  # repeated fingerprints only: rare
+            u = int(uniq[j])
+            before = self.repeats.get(u, 1) if found[j] else 0
+            seen[j] = before
+            self.repeats[u] = before + int(cnt[j])
+        prev = np.empty(m, dtype=np.int64)
+        prev[order] = np.repeat(seen, cnt)
+        new = uniq[~found]
+        if new.shape[0]:
+            keys = np.concatenate([self.keys, new])
+            keys.sort(kind="stable")
+            self.keys = keys
         return prev + within
 
 
@@ -296,8 +303,8 @@ class StreamingSummary:
         self.flag_counts = dict.fromkeys(DEFAULT_RULE, 0)
         self.n_excluded = 0
         self.examples: list[dict[str, Any]] = []
-        self._keys = _Seen(counts=True)
-        self._answers = _Seen(counts=False)
+        self._keys = _Seen()
+        self._answers = _Seen()
         # weights
         self.weighted = False
         self.sw = 0.0

@@ -284,3 +284,19 @@ def test_answer_duplicates_across_chunks(mini: tuple[SurveyDefinition, ResponseD
         assert summ["quality"]["counts"]["duplicate"] == full["quality"]["counts"]["duplicate"] == 2
         flagged = [e["respondent"] for e in summ["quality"]["examples"]]
         assert flagged == ["r20", "r39"]
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 500])
+def test_fingerprint_set_counts_earlier_occurrences(chunk: int) -> None:
+    """`_Seen.add` gives each fingerprint's number of earlier occurrences, as pandas' groupby cumcount over the
+    whole sequence, however it is chunked (repeats within a chunk, across chunks, three and more times)."""
+    import pandas as pd
+
+    from analytics.streaming import _Seen
+
+    h = np.random.default_rng(2).integers(0, 300, size=1000).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    want = pd.Series(h).groupby(h).cumcount().to_numpy()
+    seen = _Seen()
+    got = np.concatenate([seen.add(h[a:a + chunk]) for a in range(0, h.size, chunk)])
+    assert (got == want).all() and want.max() >= 3
+    assert len(seen) == np.unique(h).size and (seen.keys[1:] > seen.keys[:-1]).all()
