@@ -858,49 +858,18 @@ def _anova_from_sums(s: _SegmentSums, weighted: bool) -> dict[str, object]:
 
 
 def _pls_moments(sums: _PlsSums, missing: str) -> tuple[Any, Any]:
-    """Means, covariance and the missing-data report from `_PlsSums`, with the formulas and checks of
-    `analytics.pls.moments.scan` (mean replacement: cov = (G - mu_k B_jk - mu_j B_kj + mu_j mu_k N_jk)/(n-1);
-    casewise: the complete rows' sums; Hair et al. 2022, section 2.3)."""
-    from analytics.pls.moments import MissingReport, Moments
+    """Means, covariance and the missing-data report from `_PlsSums`, by the same finishing step as the full
+    fit (`analytics.pls.moments.moments_from_sums`: mean replacement or casewise deletion)."""
+    from analytics.pls.moments import moments_from_sums
 
-    items = sums.items
-    n_rows = sums.n_rows
     if sums.c is None:
         raise ValueError("the data has no rows")
-    cnt = sums.cnt
-    missing_by_item = pd.Series(n_rows - cnt, index=list(items), dtype=np.int64, name="missing")
-    for j, i in enumerate(items):
-        if cnt[j] == 0:
-            raise ValueError(f"item {i!r} has no observed values")
-    complete = sums.n_complete == n_rows
-    if complete:
-        mu = sums.s / n_rows
-        cov = (sums.G - n_rows * np.outer(mu, mu)) / max(n_rows - 1, 1)
-        n_used, n_imputed = n_rows, 0
-    elif missing == "casewise":
-        n_used = sums.n_complete
-        if n_used < 2:
-            raise ValueError(f"casewise deletion leaves {n_used} complete rows of {n_rows}")
-        mu = sums.s_cc / n_used
-        cov = (sums.G_cc - n_used * np.outer(mu, mu)) / (n_used - 1)
-        n_imputed = 0
-    else:
-        mu = sums.s / cnt
-        cov = (sums.G - mu[None, :] * sums.Bm - mu[:, None] * sums.Bm.T + np.outer(mu, mu) * sums.N) / max(
-            n_rows - 1, 1)
-        n_used, n_imputed = n_rows, int(missing_by_item.sum())
-    cov = (cov + cov.T) / 2.0
-    mean = sums.c + mu
-    var = np.diag(cov).copy()
-    G_used = sums.G_cc if (not complete and missing == "casewise") else sums.G
-    floor = 1e-12 * np.diag(G_used) / max(n_used - 1, 1) + (1e-10 * np.maximum(1.0, np.abs(mean))) ** 2
-    for j, i in enumerate(items):
-        if not var[j] > floor[j]:
-            raise ValueError(f"item {i!r} is constant (no variance in the {n_used} rows used)")
-    report = MissingReport(method=missing, n_rows=n_rows, n_used=n_used,  # type: ignore[arg-type]
-                           n_dropped=n_rows - n_used, n_imputed=n_imputed,
-                           n_incomplete=n_rows - sums.n_complete, missing_by_item=missing_by_item)
-    return Moments(n=n_used, mean=mean, cov=cov), report
+    complete = sums.n_complete == sums.n_rows
+    return moments_from_sums(
+        sums.items, missing,  # type: ignore[arg-type]
+        c=sums.c, G=sums.G, s=sums.s, cnt=sums.cnt, Bm=None if complete else sums.Bm,
+        N=None if complete else sums.N, G_cc=sums.G_cc, s_cc=sums.s_cc, n_rows=sums.n_rows,
+        n_complete=sums.n_complete)
 
 
 def _acsi_from_sums(d: SurveyDefinition, sums: _PlsSums, brand: str, conf: float) -> dict[str, Any]:

@@ -214,7 +214,34 @@ def scan(data: pd.DataFrame, items: Sequence[str], missing: Missing | None) -> t
 
     if c is None:
         raise ValueError("the data has no rows")
-    n_rows = cols.n
+    return moments_from_sums(items, missing, c=c, G=G, s=s, cnt=cnt, Bm=Bm, N=N, G_cc=G_cc, s_cc=s_cc,
+                             n_rows=cols.n, n_complete=n_complete)
+
+
+def moments_from_sums(
+    items: Sequence[str],
+    missing: Missing | None,
+    *,
+    c: NDArray[np.float64],
+    G: NDArray[np.float64],
+    s: NDArray[np.float64],
+    cnt: NDArray[np.float64],
+    Bm: NDArray[np.float64] | None,
+    N: NDArray[np.float64] | None,
+    G_cc: NDArray[np.float64],
+    s_cc: NDArray[np.float64],
+    n_rows: int,
+    n_complete: int,
+) -> tuple[Moments, MissingReport]:
+    """Means and covariance from the sums of one pass about a shift ``c`` (``x̃ = x − c``, missing cells 0):
+    ``G = Σ x̃x̃ᵀ``, ``s = Σ x̃``, ``cnt`` = answers per item, ``Bm = Σ x̃ oᵀ`` and ``N = Σ o oᵀ`` (``o`` = answered;
+    ``None`` when every row was complete), and ``G_cc``, ``s_cc`` over the complete rows only.
+
+    Complete data: ``cov = (G − n μμᵀ)/(n − 1)``. Mean replacement (a missing cell counts as its item's
+    mean): ``cov_jk = (G_jk − μ_k Bm_jk − μ_j Bm_kj + μ_j μ_k N_jk)/(n − 1)``. Casewise deletion: the complete
+    rows' sums. (Hair et al., *A Primer on PLS-SEM*, 3rd ed. 2022, section 2.3.) Shared by `scan` and the
+    streamed summary (`analytics.streaming`), which accumulates the same sums chunk by chunk.
+    """
     missing_by_item = pd.Series(n_rows - cnt, index=list(items), dtype=np.int64, name="missing")
     for j, i in enumerate(items):
         if cnt[j] == 0:
