@@ -130,6 +130,27 @@ def importance_performance(
     }
 
 
+def _moment_group_sums(D: NDArray[np.float64], cw: NDArray[np.float64], groups: NDArray[np.intp],
+                       n_groups: int, chunk: int = 8192) -> NDArray[np.float64]:
+    """Per group: S0 = sum cw, S1 = sum cw d, S2 = sum cw d d' (flattened), for the grouped bootstrap.
+
+    The same sums as the per-respondent moment matrix, built a row chunk at a time so that memory is
+    O(chunk (k+1)^2), not O(n (k+1)^2) (at 10^6 respondents the full matrix was ~2 GiB, and its temporaries more).
+    """
+    from scipy import sparse
+
+    n, kk = D.shape
+    out = np.zeros((n_groups, 1 + kk + kk * kk))
+    for a in range(0, n, chunk):
+        b = min(a + chunk, n)
+        d, c = D[a:b], cw[a:b]
+        h = sparse.csr_matrix((c, (groups[a:b], np.arange(b - a))), shape=(n_groups, b - a))
+        out[:, 0] += np.asarray(h.sum(axis=1)).ravel()
+        out[:, 1:1 + kk] += h @ d
+        out[:, 1 + kk:] += h @ (d[:, :, None] * d[:, None, :]).reshape(b - a, kk * kk)
+    return out
+
+
 def bootstrap_priorities(
     X: ArrayLike,
     y: ArrayLike,
@@ -170,18 +191,20 @@ def bootstrap_priorities(
     Zc = np.where(np.isnan(Z), 0.0, Z)
     mu = (comp * w) @ Zc / max(float((comp * w).sum()), 1e-300)
     D = (Zc - mu) * comp[:, None]
-    cross = (D[:, :, None] * D[:, None, :]).reshape(n, (k + 1) ** 2)
-    obs = ~np.isnan(x)
-    cols_num = np.where(obs, x, 0.0) * w[:, None]
-    cols_den = obs * w[:, None]
+    del Z, Zc
     cw = comp * w
-    mom = np.column_stack([cw, cw[:, None] * D, cw[:, None] * cross])  # per respondent: S0, S1, S2
     # direct resampling costs n (k+1)^2 per replicate: switch to groups when that exceeds the grouped cost a lot
     grouped = n > GROUPED_ABOVE or (n > 2 * N_GROUPS and n * (k + 1) ** 2 > 4_000_000)
     if grouped:
         g = rng.integers(0, N_GROUPS, n)
         num_g, den_g = _group_sums(x, w, g, N_GROUPS)
-        mom_g = _group_sums(mom, None, g, N_GROUPS)[0]
+        mom_g = _moment_group_sums(D, cw, g, N_GROUPS)
+    else:
+        obs = ~np.isnan(x)
+        cols_num = np.where(obs, x, 0.0) * w[:, None]
+        cols_den = obs * w[:, None]
+        cross = (D[:, :, None] * D[:, None, :]).reshape(n, (k + 1) ** 2)
+        mom = np.column_stack([cw, cw[:, None] * D, cw[:, None] * cross])  # per respondent: S0, S1, S2
     imp = np.full((n_boot, k), np.nan)
     pri = np.full((n_boot, k), np.nan)
     failed = 0
