@@ -169,7 +169,8 @@ def acsi_analysis(
         "n": n_used,
         "ci": [_num(idx["ci_lower"]), _num(idx["ci_upper"])],
         "se": _num(idx["se"]),
-        "ci_method": f"percentile bootstrap over respondents, {n_boot} resamples",
+        "ci_method": f"percentile bootstrap over respondents, {n_boot} resamples"
+                     + ("" if boot.resampling == "rows" else f" of {boot.resampling.replace('rows', 'respondents')}"),
         "brand": brand or definition.own_brand.id,
         "scheme": model.scheme,
         "converged": bool(pls.converged_),

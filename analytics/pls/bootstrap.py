@@ -15,6 +15,13 @@ Inference (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*; Hair et 
 standard error = standard deviation (n − 1) of the bootstrap estimates, ``t = estimate / se``, and the
 percentile interval is the (α/2, 1 − α/2) quantiles of the bootstrap distribution.
 
+Large samples: above ``GROUPED_ABOVE`` rows the resampling units are ``N_GROUPS`` random groups of rows
+(the random-group bootstrap; Wolter 2007, *Introduction to Variance Estimation*, ch. 2): the rows are assigned
+to groups at random once, each group's products ``P`` are summed, and a resample draws groups with
+replacement, ``G = counts_g @ P_g`` with the resample's size ``Σ c_g m_g``. The groups are i.i.d., so the
+bootstrap distribution estimates the same sampling distribution, at O(groups) instead of O(n) per resample
+(at 10^6 rows: seconds instead of minutes, and no n-row count matrix).
+
 Reproducibility: resamples are generated in fixed blocks, block k from child k of
 ``SeedSequence(random_state)``, so the numbers depend on the seed alone, never on ``n_jobs``. Blocks run on a
 thread pool: the GEMM and the batched linear algebra release the GIL.
@@ -52,6 +59,8 @@ BLOCK_RESAMPLES = 50  # resamples per block (fewer for very large n, to bound th
 COUNT_CELLS = 4_000_000  # at most this many cells in one block's b × n count matrix
 P_CACHE_BYTES = 64 * 2**20  # build the product matrix P once when it fits in this; else per row chunk
 ROW_CHUNK = 8192
+GROUPED_ABOVE = 20_000  # rows; at most this many, resample rows exactly
+N_GROUPS = 4_000
 
 REASON_CONSTANT = "an item is constant in the resample"
 REASON_SINGULAR = "singular matrix in the PLS algebra"
@@ -70,6 +79,8 @@ class _Context:
     std: Array
     ranges: tuple[Array, Array] | None  # the items' scale bounds, when indices are bootstrapped
     index_weights: IndexWeights
+    Pg: Array | None = None  # N_GROUPS × q group sums of P (grouped bootstrap)
+    mg: Array | None = None  # rows per group
 
 
 @dataclass
@@ -110,6 +121,7 @@ class BootstrapResult:
     n_jobs: int
     estimates: dict[str, pd.Series] = field(repr=False)
     samples: dict[str, pd.DataFrame] = field(repr=False)
+    resampling: str = "rows"  # or "<N> random groups of rows" (above GROUPED_ABOVE rows)
 
     @property
     def n_ok(self) -> int:
@@ -198,13 +210,20 @@ def run_bootstrap(
         raise ValueError(f"the data has {Z.shape[0]} usable rows but the model was fitted on {m.n}")
     n, p = Z.shape
     q = p * (p + 1) // 2 + p
-    P = _products(Z) if n * q * 8 <= P_CACHE_BYTES else None
-    ctx = _Context(Z, P, spec, model.scheme, model.max_iter, model.tol, m.mean, m.std, ranges, index_weights)
-
     ss = random_state if isinstance(random_state, np.random.SeedSequence) else np.random.SeedSequence(random_state)
-    size = int(max(1, min(BLOCK_RESAMPLES, COUNT_CELLS // n)))
+    grouped = n > GROUPED_ABOVE
+    units = N_GROUPS if grouped else n
+    size = int(max(1, min(BLOCK_RESAMPLES, COUNT_CELLS // units)))
     sizes = [min(size, n_boot - a) for a in range(0, n_boot, size)]
     seeds = ss.spawn(len(sizes))
+    if grouped:
+        groups = np.random.default_rng(ss.spawn(1)[0]).integers(0, N_GROUPS, n)
+        Pg, mg = _group_products(Z, groups)
+        ctx = _Context(Z, None, spec, model.scheme, model.max_iter, model.tol, m.mean, m.std, ranges, index_weights,
+                       Pg, mg)
+    else:
+        P = _products(Z) if n * q * 8 <= P_CACHE_BYTES else None
+        ctx = _Context(Z, P, spec, model.scheme, model.max_iter, model.tol, m.mean, m.std, ranges, index_weights)
     jobs = _n_jobs(n_jobs)
     if jobs == 1 or len(sizes) == 1:
         blocks = [_run_block(ctx, s, b) for s, b in zip(seeds, sizes, strict=True)]
@@ -262,6 +281,7 @@ def run_bootstrap(
         n_jobs=jobs,
         estimates={g: pd.Series(v, index=lab, name=g) for g, (lab, v, _) in groups.items()},
         samples={g: pd.DataFrame(s, columns=lab) for g, (lab, _, s) in groups.items()},
+        resampling=f"{N_GROUPS} random groups of rows" if grouped else "rows",
     )
 
 
@@ -275,11 +295,16 @@ def _fit_block(ctx: _Context, seed: np.random.SeedSequence, size: int) -> _Block
     rng = np.random.default_rng(seed)
     Z, spec = ctx.Z, ctx.spec
     n, p = Z.shape
-    draws = rng.integers(0, n, size=(size, n))
-    draws += (np.arange(size) * n)[:, None]
-    counts = np.bincount(draws.ravel(), minlength=size * n).reshape(size, n).astype(np.float64)
+    units = n if ctx.Pg is None else ctx.Pg.shape[0]
+    draws = rng.integers(0, units, size=(size, units))
+    draws += (np.arange(size) * units)[:, None]
+    counts = np.bincount(draws.ravel(), minlength=size * units).reshape(size, units).astype(np.float64)
     del draws
-    if ctx.P is not None:
+    nb: Array | float = float(n)
+    if ctx.Pg is not None and ctx.mg is not None:
+        G = counts @ ctx.Pg
+        nb = (counts @ ctx.mg)[:, None]  # each resample's number of rows
+    elif ctx.P is not None:
         G = counts @ ctx.P
     else:
         G = np.zeros((size, p * (p + 1) // 2 + p))
@@ -290,8 +315,9 @@ def _fit_block(ctx: _Context, seed: np.random.SeedSequence, size: int) -> _Block
     Q = np.empty((size, p, p))
     Q[:, iu[0], iu[1]] = G[:, :npair]
     Q[:, iu[1], iu[0]] = G[:, :npair]
-    mu = G[:, npair:] / n
-    cov = (Q - n * mu[:, :, None] * mu[:, None, :]) / (n - 1)
+    mu = G[:, npair:] / nb
+    nb3 = nb[:, :, None] if isinstance(nb, np.ndarray) else nb
+    cov = (Q - nb3 * mu[:, :, None] * mu[:, None, :]) / (nb3 - 1)
     var = np.diagonal(cov, axis1=1, axis2=2).copy()
     constant = (var <= 1e-12).any(axis=1)
     var[constant] = 1.0
@@ -320,6 +346,19 @@ def _fit_block(ctx: _Context, seed: np.random.SeedSequence, size: int) -> _Block
         r2=est.r2,
         reason=reason,
     )
+
+
+def _group_products(Z: Array, groups: NDArray[np.intp]) -> tuple[Array, Array]:
+    """Each group's sum of the row products ``_products(Z)`` and its number of rows, a row chunk at a time."""
+    from scipy import sparse
+
+    n, p = Z.shape
+    Pg = np.zeros((N_GROUPS, p * (p + 1) // 2 + p))
+    for a in range(0, n, ROW_CHUNK):
+        b = min(a + ROW_CHUNK, n)
+        h = sparse.csr_matrix((np.ones(b - a), (groups[a:b], np.arange(b - a))), shape=(N_GROUPS, b - a))
+        Pg += h @ _products(Z[a:b])
+    return Pg, np.bincount(groups, minlength=N_GROUPS).astype(np.float64)
 
 
 def _products(Z: Array) -> Array:

@@ -180,3 +180,25 @@ def test_two_jobs_use_both_cores() -> None:
         if ratios[-1] < 0.8:
             break
     assert min(ratios) < 0.8, f"n_jobs=2 / n_jobs=1 wall-time ratios {ratios} (load {os.getloadavg()})"
+
+
+def test_grouped_bootstrap_matches_the_row_bootstrap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above GROUPED_ABOVE rows the resampling units are random groups of rows: the standard errors agree with
+    the row bootstrap's within Monte-Carlo error, the point estimates are the fit's, and the run is seeded."""
+    from analytics.pls.datasets import ECSI_BLOCKS, ECSI_PATHS, simulate
+
+    data = simulate(30_000, random_state=5, likert=(1, 10))
+    model = PLSPathModel(ECSI_BLOCKS, list(ECSI_PATHS), scale=(1, 10)).fit(data)
+    grouped = model.bootstrap(n_boot=300, random_state=1, n_jobs=1)
+    assert grouped.resampling == f"{bootstrap_module.N_GROUPS} random groups of rows" and grouped.n_failed == 0
+    again = model.bootstrap(n_boot=300, random_state=1, n_jobs=2)
+    pd.testing.assert_frame_equal(grouped.paths, again.paths)
+    monkeypatch.setattr(bootstrap_module, "GROUPED_ABOVE", 10**9)
+    rows = model.bootstrap(n_boot=300, random_state=1, n_jobs=1)
+    assert rows.resampling == "rows"
+    for group in ("paths", "weights", "indices"):
+        a, b = grouped.table(group), rows.table(group)
+        pd.testing.assert_series_equal(a["estimate"], b["estimate"])
+        ratio = (a["se"] / b["se"]).dropna()
+        # 300 resamples: each SE carries ~4% Monte-Carlo error, so their ratio is within ~15% of 1
+        assert ratio.between(0.8, 1.25).all(), ratio.describe()
