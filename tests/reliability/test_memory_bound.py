@@ -1,0 +1,38 @@
+"""The memory bound only protects if an analysis never needs more than the estimate it is refused by.
+
+``service.analysis`` refuses an analysis or report up front when ``estimate_analysis_bytes(n, cells)`` exceeds
+``CSI_MAX_ANALYSIS_BYTES``; an analysis whose real peak is above its estimate can be admitted and still run out of
+memory. This measures the peak resident set of ``analyze_store`` in a child process (``bench/soak.py --_analyze``,
+the soak's own measurement) on 20,000 stored utility_csi responses and compares it with the estimate. The full
+size (10^6 responses, both stores, the HTML and PDF reports too) is ``bench/soak.py --only memory``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.soak import drop_store, fresh_store, measure_child
+from service.analysis import estimate_analysis_bytes
+
+N = 20_000
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError,
+    reason="service bug: analyze_store peaks above estimate_analysis_bytes (soak, 10^6 responses: 12.5 GiB measured "
+           "vs 2.9 GiB estimated, bound 4 GiB; 20,000: 424-493 vs 372 MiB), so the bound admits analyses above it")
+def test_analysis_peak_stays_within_its_estimate(tmp_path: Path) -> None:
+    url = fresh_store("sqlite", tmp_path)
+    try:
+        measure_child(["--_fill", url, str(N)], timeout=300)
+        peak_mib, out = measure_child(["--_analyze", url], timeout=500)
+    finally:
+        drop_store(url)
+    info = json.loads(out)
+    assert info["n"] == N
+    estimate_mib = estimate_analysis_bytes(info["n"], info["cells"]) / 2**20
+    assert peak_mib <= estimate_mib, f"peak {peak_mib:.0f} MiB > estimate {estimate_mib:.0f} MiB on {N:,} responses"
