@@ -349,11 +349,13 @@ def _factor(s: pd.Series) -> tuple[NDArray[np.intp], list[str]]:
 
 def _cell_str(s: pd.Series) -> pd.Series:
     """Cells as stripped strings; NaN/None -> ''; floats that are integers -> '5' not '5.0'."""
-    if isinstance(s.dtype, pd.StringDtype) or (
-            s.dtype == object and pd.api.types.infer_dtype(s, skipna=False) == "string"):
-        # All text already (a CSV read as strings): strip in one vectorised pass. Factorizing a high-cardinality
-        # column (respondent keys: one distinct value per respondent) cost ~1 us per row.
-        return pd.Series(s.str.strip().fillna("").to_numpy(dtype=object), index=s.index)
+    if isinstance(s.dtype, pd.StringDtype):
+        # All text already (a CSV read as strings): strip in one vectorised pass, keeping the string dtype.
+        # Factorizing a high-cardinality column (respondent keys: one distinct value per respondent) cost ~1 us
+        # per row.
+        return s.str.strip().fillna("")
+    if s.dtype == object and pd.api.types.infer_dtype(s, skipna=False) == "string":
+        return pd.Series(s.str.strip().to_numpy(dtype=object), index=s.index)
     idx, strs = _factor(s)
     return pd.Series(np.asarray(strs, dtype=object)[idx], index=s.index)
 
@@ -413,8 +415,10 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame)
         raise ValueError(f"the response table lacks item columns: {', '.join(absent)}")
     df = df.reset_index(drop=True)
     n_rows = len(df)
-    rkey = _cell_str(df["respondent"]).to_numpy(dtype=object)
-    empty = np.flatnonzero(rkey == "")
+    # Kept as a Series: with a string (Arrow) column, stripping and factorizing stay vectorised, and no million
+    # Python strings are made for keys only an error message might quote.
+    rkey = _cell_str(df["respondent"])
+    empty = np.flatnonzero((rkey == "").to_numpy())
     if empty.size:
         raise ValueError(f"row {int(empty[0]) + 1}, column 'respondent': empty respondent key")
     group, uniq_ids = pd.factorize(rkey)
@@ -444,7 +448,7 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame)
     if dup.any():
         r = int(np.flatnonzero(dup)[0])
         raise ValueError(
-            f"row {r + 1}, column 'brand': respondent {rkey[r]!r} rated brand {d.brand_ids[bidx[r]]!r} twice"
+            f"row {r + 1}, column 'brand': respondent {rkey.iloc[r]!r} rated brand {d.brand_ids[bidx[r]]!r} twice"
         )
     # respondent-level answers: must agree across a respondent's rows
     resp = np.empty((n, len(d.respondent_item_ids)), dtype=np.int16)
@@ -455,7 +459,7 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame)
         if bad.any():
             r = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"row {r + 1}, column {item_id!r}: respondent {rkey[r]!r} has a different answer on another "
+                f"row {r + 1}, column {item_id!r}: respondent {rkey.iloc[r]!r} has a different answer on another "
                 "row (respondent-level items must agree)"
             )
         resp[:, j] = first
