@@ -2,7 +2,8 @@
 
 Scores keep one decimal (the precision the CIs support at typical n), proportions are shown as percentages
 with one decimal, p-values follow the APA convention (``p < 0.001``), negative numbers use the typographic
-minus sign. Missing values (``None`` or NaN) are an em dash, never ``nan``.
+minus sign. Missing values (``None`` or NaN) are an em dash, never ``nan``. The punctuation that joins figures and
+clauses into sentences is here too, since Chinese and English differ in it (``、`` / ``；`` / ``，``).
 """
 
 from __future__ import annotations
@@ -85,3 +86,26 @@ def date(d: dt.date, lang: str) -> str:
 def weight(x: object) -> str:
     """Weights with three decimals (AHP weights such as 0.483 need them)."""
     return num(x, 3)
+
+
+def sentence(clause: str, lang: str) -> str:
+    """A reason clause as a sentence: capitalised with a full stop (en), with 。 (zh); ``""`` for an empty one."""
+    c = clause.strip().rstrip("。.")
+    if not c:
+        return ""
+    return c + "。" if lang == "zh" else c[:1].upper() + c[1:] + "."
+
+
+def list_sep(lang: str) -> str:
+    """Between the names of a list (waves, bands): ``、`` / ``, ``."""
+    return "、" if lang == "zh" else ", "
+
+
+def clause_sep(lang: str) -> str:
+    """Between clauses that each carry figures: ``；`` / ``; ``."""
+    return "；" if lang == "zh" else "; "
+
+
+def comma(lang: str) -> str:
+    """Between a verdict and its p-value: ``，`` / ``, ``."""
+    return "，" if lang == "zh" else ", "

@@ -384,6 +384,12 @@ def t(key: str, lang: str, **kw: object) -> str:
     return s.format(**kw) if kw else s
 
 
+def t_or(key: str, lang: str, default: str, **kw: object) -> str:
+    """``t(key, lang, **kw)``, or ``default`` when there is no string ``key``: for codes from the analysis (an
+    exclusion flag, a weight source, a quadrant) that a newer analysis may add before the report names them."""
+    return t(key, lang, **kw) if key in STRINGS else default
+
+
 def strings(lang: str) -> dict[str, str]:
     """Every string in one language, for the template (``t.sec_summary``)."""
     return {k: v[lang] for k, v in STRINGS.items()}
