@@ -8,9 +8,8 @@ definition is ``{"status": "error", "reason": "..."}`` and the other sections ar
 
 from __future__ import annotations
 
-import math
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,12 +17,31 @@ from numpy.typing import ArrayLike
 
 from analytics.benchmark import compare_brands, compare_waves, item_figures
 from analytics.data import ResponseData
-from analytics.inference import Estimate, kish_effective_n
+from analytics.inference import kish_effective_n
 from analytics.itemstats import item_statistics
 from analytics.kano import kano
 from analytics.loyalty import loyalty_analysis
 from analytics.priorities import bootstrap_priorities, importance_performance
 from analytics.quality import DEFAULT_RULE, apply_exclusions, flag_quality
+from analytics.result_json import (
+    MAX_FLAG_EXAMPLES,
+    NO_COMPETITORS,
+    NO_OWN_INDEX,
+    NO_TREE,
+    SCHEMA_VERSION,
+    brand_figures,
+    empty_sections,
+    insufficient,
+    item_sections,
+    no_satisfaction_item,
+    scored_items,
+    survey_header,
+    to_jsonable,
+    top_box,
+    tree_dict,
+    unraked_weighting,
+    weight_summary,
+)
 from analytics.satisfaction_rate import satisfaction_rate
 from analytics.scoring import item_scoring
 from analytics.segments import MIN_N, segments
@@ -35,32 +53,6 @@ from survey_defs.schema import KANO_ANSWERS, SurveyDefinition
 
 __all__ = ["SCHEMA_VERSION", "analyze", "to_jsonable"]
 
-SCHEMA_VERSION = 2
-DIGITS = 6
-MAX_FLAG_EXAMPLES = 50
-CI_METHOD = "delta method (linearisation with the item covariance; see analytics.tree)"
-
-
-def to_jsonable(obj: Any, digits: int = DIGITS) -> Any:
-    """numpy scalars/arrays -> Python, tuples -> lists, floats rounded to ``digits`` decimals, NaN/inf -> None."""
-    if isinstance(obj, dict):
-        return {str(k): to_jsonable(v, digits) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [to_jsonable(v, digits) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [to_jsonable(v, digits) for v in obj.tolist()]
-    if isinstance(obj, bool | np.bool_):
-        return bool(obj)
-    if isinstance(obj, int | np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        f = float(obj)
-        return round(f, digits) if math.isfinite(f) else None
-    if isinstance(obj, Estimate):
-        return to_jsonable(obj.to_dict(), digits)
-    return obj
-
-
 def _section(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
@@ -68,43 +60,19 @@ def _section(fn: Callable[[], Any]) -> Any:
         return {"status": "error", "reason": str(exc)}
 
 
-def _scored(definition: SurveyDefinition, ids: Iterable[str]) -> list[str]:
-    return [i for i in ids if definition.item(i).type in ("likert", "nps", "yes_no")]
-
-
-def _top_box(definition: SurveyDefinition, item_id: str) -> int:
-    return 1 if definition.item(item_id).type == "yes_no" else definition.scale_of(item_id).top_box_count
-
-
 def _items(definition: SurveyDefinition, data: ResponseData, brand: str, conf: float) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    groups = [(_scored(definition, definition.respondent_item_ids), data)]
+    groups = [(scored_items(definition, definition.respondent_item_ids), data)]
     rated = data.rated(brand)
-    groups.append((_scored(definition, definition.brand_item_ids), data.take(rated) if not rated.all() else data))
+    groups.append((scored_items(definition, definition.brand_item_ids), data.take(rated) if not rated.all() else data))
     for ids, sub in groups:
         if not ids:
             continue
         codes = sub.code_matrix(ids, brand)
         stats = item_statistics(codes, [item_scoring(definition, i) for i in ids],
-                                [_top_box(definition, i) for i in ids], sub.weight, conf)
-        for st in stats:
-            d = st.to_dict(None)
-            d["per_brand"] = definition.is_per_brand(st.item_id)
-            out[st.item_id] = d
+                                [top_box(definition, i) for i in ids], sub.weight, conf)
+        out.update(item_sections(definition, stats))
     return out
-
-
-def _tree_dict(tree: TreeResult) -> dict[str, Any]:
-    nodes = []
-    for nd in tree.nodes:
-        nodes.append({
-            "id": nd.id, "path": nd.path, "level": nd.level, "label": nd.label, "item": nd.item,
-            "parent": nd.parent, "weight": nd.weight, "nominal_weight": nd.nominal_weight,
-            "renormalised": nd.renormalised, "score": nd.score.to_dict(),
-            "weight_source": nd.weight_source, "weight_diagnostics": nd.weight_diagnostics or None,
-        })
-    return {**tree.index.to_dict(), "brand": tree.brand, "ci_method": CI_METHOD, "nodes": nodes,
-            "warnings": list(tree.warnings)}
 
 
 def _priorities(definition: SurveyDefinition, data: ResponseData, tree: TreeResult, split: str,
@@ -189,15 +157,12 @@ def _weighting(definition: SurveyDefinition, data: ResponseData) -> tuple[Respon
 
     def summary(w: Any) -> dict[str, Any]:
         if n == 0:
-            return {"n_eff": 0.0, "min_weight": None, "max_weight": None}
+            return weight_summary(0, 0.0, None, None)
         ww = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
-        ne = kish_effective_n(ww)
-        return {"n_eff": ne, "design_effect": n / ne if ne > 0 else None, "min_weight": float(ww.min()),
-                "max_weight": float(ww.max())}
+        return weight_summary(n, kish_effective_n(ww), float(ww.min()), float(ww.max()))
 
     if wb is None:
-        return data, {"method": "none" if base is None else "given", "margins": None, "iterations": 0,
-                      "converged": None, "max_error": None, **summary(base)}
+        return data, unraked_weighting(base is not None, summary(base))
     rep: dict[str, Any] = {
         "method": "raking", "base": "equal" if base is None else "data weights",
         "margins": {k: dict(v) for k, v in wb.margins.items()},
@@ -341,8 +306,7 @@ def analyze(
     own = d.own_brand.id
     out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
-        "survey": {"slug": d.slug, "version": d.version, "title": d.title, "own_brand": own,
-                   "brands": d.brand_ids, "waves": d.wave_ids()},
+        "survey": survey_header(d),
         "filters": filters,
         "settings": {"conf": conf, "n_boot": n_boot, "random_state": random_state, "exclude_flags": exclude_flags,
                      "min_segment_n": min_segment_n, "priority_split": priority_split},
@@ -358,15 +322,8 @@ def analyze(
     out["n"] = {"responses": data.n, "filtered": sub.n, "analysed": kept.n, "weighted": w is not None,
                 "n_eff": kish_effective_n(w) if w is not None else float(kept.n)}
     out["weighting"] = weighting
-    names = ("items", "satisfaction_rate", "index", "brands", "benchmarks", "waves", "segments", "loyalty",
-             "priorities")
     if kept.n == 0:
-        reason = "no responses to analyse" + (" after filters and exclusions" if data.n else "")
-        for k in names:
-            out[k] = {"value": None, "n": 0, "status": "insufficient_data", "reason": reason}
-        for k, block in (("servqual", d.servqual), ("kano", d.kano)):
-            out[k] = None if block is None else {"value": None, "n": 0, "status": "insufficient_data",
-                                                 "reason": reason}
+        out.update(empty_sections(d, "no responses to analyse" + (" after filters and exclusions" if data.n else "")))
         out["acsi"] = _section(lambda: _acsi(d, kept, n_boot, random_state, conf))
         return to_jsonable(out)
 
@@ -374,51 +331,46 @@ def analyze(
 
     def sat_rate() -> dict[str, Any] | None:
         if d.loyalty is None:
-            return {"value": None, "n": 0, "status": "insufficient_data",
-                    "reason": "the definition names no overall satisfaction item (loyalty.satisfaction_item)"}
+            return no_satisfaction_item()
         sid = d.loyalty.satisfaction_item
         per = d.is_per_brand(sid)
         frame = kept.take(kept.rated(own)) if per else kept
-        est = satisfaction_rate(frame.codes(sid, own if per else None), item_scoring(d, sid), _top_box(d, sid),
+        est = satisfaction_rate(frame.codes(sid, own if per else None), item_scoring(d, sid), top_box(d, sid),
                                 frame.weight, conf)
-        return {**est.to_dict(), "item": sid, "boxes": _top_box(d, sid)}
+        return {**est.to_dict(), "item": sid, "boxes": top_box(d, sid)}
 
     out["satisfaction_rate"] = _section(sat_rate)
 
     trees: dict[str, TreeResult] = {}
     if d.indicators is None:
-        missing = {"value": None, "n": kept.n, "status": "insufficient_data",
-                   "reason": "the definition has no indicator tree"}
+        missing = insufficient(kept.n, NO_TREE)
         for k in ("index", "brands", "benchmarks", "waves", "segments", "priorities"):
             out[k] = missing
     else:
         try:
             trees[own] = compute_tree(d, kept, brand=own, conf=conf)
-            out["index"] = _tree_dict(trees[own])
+            out["index"] = tree_dict(trees[own])
         except ValueError as exc:
-            out["index"] = {"value": None, "n": kept.n, "status": "insufficient_data", "reason": str(exc)}
+            out["index"] = insufficient(kept.n, str(exc))
         brands: dict[str, Any] = {}
         for b in d.brand_ids:
             if own not in trees:
-                brands[b] = {"status": "insufficient_data", "reason": "no index for the own brand"}
+                brands[b] = {"status": "insufficient_data", "reason": NO_OWN_INDEX}
                 continue
             if b != own:
                 try:
                     trees[b] = compute_tree(d, kept, brand=b, weights=trees[own].node_weights, conf=conf)
                 except ValueError as exc:
-                    brands[b] = {"value": None, "n": 0, "status": "insufficient_data", "reason": str(exc)}
+                    brands[b] = insufficient(0, str(exc))
                     continue
-            t = trees[b]
-            brands[b] = {**t.index.to_dict(), "own": b == own,
-                         "nodes": {nd.id: nd.score.to_dict() for nd in t.nodes[1:]}}
+            brands[b] = brand_figures(trees[b], b == own)
         out["brands"] = brands
         if own in trees and len(d.brand_ids) > 1 and d.brand_item_ids:
             out["benchmarks"] = _section(lambda: compare_brands(
                 d, kept, own=own, own_tree=trees[own], trees=trees, n_boot=n_boot, conf=conf,
                 random_state=random_state))
         else:
-            out["benchmarks"] = {"status": "insufficient_data",
-                                 "reason": "no competitor brands rated on per-brand items"}
+            out["benchmarks"] = {"status": "insufficient_data", "reason": NO_COMPETITORS}
         out["waves"] = _section(lambda: compare_waves(
             d, kept, brand=own, weights=trees[own].node_weights if own in trees else None, n_boot=n_boot,
             conf=conf, random_state=random_state))
@@ -445,7 +397,7 @@ def analyze(
         gtb = out["benchmarks"].get("gap_to_best") if isinstance(out.get("benchmarks"), dict) else None
         out["priorities"] = _section(lambda: _priorities(d, kept, trees[own], priority_split, best, gtb, n_boot,
                                                          conf, random_state)) \
-            if own in trees else {"status": "insufficient_data", "reason": "no index for the own brand"}
+            if own in trees else {"status": "insufficient_data", "reason": NO_OWN_INDEX}
     out["loyalty"] = _section(lambda: loyalty_analysis(d, kept, brand=own, conf=conf)) if d.loyalty else None
     out["servqual"] = _section(lambda: _servqual(d, kept, own, conf))
     out["kano"] = _section(lambda: _kano(d, kept, own, conf))

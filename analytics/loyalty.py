@@ -35,6 +35,7 @@ __all__ = [
     "lifetime_value",
     "loyalty_analysis",
     "nps",
+    "nps_from_weighted",
     "quadrants",
     "zones",
 ]
@@ -131,18 +132,35 @@ def nps(
     x = np.asarray(recommend, dtype=np.float64)
     w = check_weights(weights, x.shape[0])
     valid = ~np.isnan(x)
-    wv, xv = w[valid], x[valid]
-    n = int(valid.sum())
-    W = float(wv.sum())
+    wv = w[valid]
+    return nps_from_weighted(x[valid], wv, int(valid.sum()), kish_effective_n(wv), conf, promoter_min, detractor_max)
+
+
+def nps_from_weighted(
+    values: NDArray[np.float64] | NDArray[np.int64],
+    weights: NDArray[np.float64],
+    n: int,
+    n_eff: float,
+    conf: float = 0.95,
+    promoter_min: float = 9,
+    detractor_max: float = 6,
+) -> NpsResult:
+    """`nps` from answered recommendation values and their weights: one entry per respondent (`nps`), or one per
+    distinct value with the summed weight of its respondents (the streamed summary's histogram). ``n`` is the
+    number of respondents, ``n_eff`` their Kish effective size (sum w)^2 / sum w^2.
+
+    NPS = 100 (p_P - p_D) with p = sum_{group} w / W;  se = 100 sqrt((p_P(1-p_P) + p_D(1-p_D) + 2 p_P p_D) / n_eff);
+    CI = NPS +- z se clipped to [-100, 100] (Reichheld 2003; module docstring).
+    """
+    W = float(weights.sum())
     if n == 0 or W <= 0:
         return NpsResult(Estimate.insufficient(n, "NPS: nobody answered the recommendation item"), 0.0, 0.0, 0.0)
-    pp = float(wv[xv >= promoter_min].sum() / W)
-    pd_ = float(wv[xv <= detractor_max].sum() / W)
+    prom, detr = values >= promoter_min, values <= detractor_max
+    pp = float(weights[prom].sum() / W)
+    pd_ = float(weights[detr].sum() / W)
     value = 100.0 * (pp - pd_)
-    n_eff = kish_effective_n(wv)
-    groups = {"promoters": xv >= promoter_min, "passives": (xv > detractor_max) & (xv < promoter_min),
-              "detractors": xv <= detractor_max}
-    shares = {k: proportion_estimate(float(wv[m].sum()), W, n, n_eff, conf, what=f"NPS {k}")
+    groups = {"promoters": prom, "passives": (values > detractor_max) & (values < promoter_min), "detractors": detr}
+    shares = {k: proportion_estimate(float(weights[m].sum()), W, n, n_eff, conf, what=f"NPS {k}")
               for k, m in groups.items()}
     if n < 2:
         est = Estimate(value=value, n=n, ci=None, status="insufficient_data",

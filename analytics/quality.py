@@ -23,7 +23,19 @@ from numpy.typing import NDArray
 from analytics.data import ResponseData
 from survey_defs.schema import SurveyDefinition
 
-__all__ = ["DEFAULT_RULE", "MIN_TIMED", "QualityFlags", "apply_exclusions", "flag_quality"]
+__all__ = [
+    "DEFAULT_RULE",
+    "MIN_TIMED",
+    "QualityFlags",
+    "apply_exclusions",
+    "exclusion_report",
+    "flag_quality",
+    "grids",
+    "median_duration",
+    "quality_params",
+    "speeders",
+    "straightliners",
+]
 
 MIN_TIMED = 10
 DEFAULT_RULE = ("speeder", "straightliner", "duplicate")
@@ -48,7 +60,9 @@ class QualityFlags:
         return {"counts": {k: int(self.flag(k).sum()) for k in DEFAULT_RULE}, "params": dict(self.params)}
 
 
-def _grids(definition: SurveyDefinition) -> list[tuple[str, bool, list[str]]]:
+def grids(definition: SurveyDefinition) -> list[tuple[str, bool, list[str]]]:
+    """The straight-liner grids: (name ``section/scale``, per brand, item ids) for the likert items of each section
+    that share a scale (module docstring)."""
     out: list[tuple[str, bool, list[str]]] = []
     for s in definition.sections:
         by_scale: dict[str, list[str]] = {}
@@ -64,28 +78,40 @@ def _add(reasons: dict[int, list[str]], idx: NDArray[np.intp], text: str | Seque
         reasons.setdefault(int(i), []).append(text if isinstance(text, str) else text[k])
 
 
-def flag_quality(
-    data: ResponseData,
-    *,
-    speeder_fraction: float = 0.3,
-    min_grid: int = 5,
-) -> QualityFlags:
-    """Flag speeders, straight-liners and duplicates (rules in the module docstring)."""
-    d = data.definition
-    n = data.n
-    reasons: dict[int, list[str]] = {}
-    # speeders
+def median_duration(data: ResponseData) -> float | None:
+    """The median completion time the speeder rule compares with: over the respondents with both times and a
+    non-negative duration; None with fewer than `MIN_TIMED` of them (module docstring)."""
+    dur, timed = _durations(data)
+    return float(np.median(dur[timed])) if timed.sum() >= MIN_TIMED else None
+
+
+def _durations(data: ResponseData) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Completion times submitted_at - started_at, and which respondents are timed (both times, duration >= 0)."""
     dur = data.submitted_at - data.started_at
-    timed = np.isfinite(dur) & (dur >= 0)
-    speeder = np.zeros(n, dtype=bool)
-    med = float(np.median(dur[timed])) if timed.sum() >= MIN_TIMED else None
-    if med is not None:
-        speeder = timed & (dur < speeder_fraction * med)
+    return dur, np.isfinite(dur) & (dur >= 0)
+
+
+def speeders(
+    data: ResponseData, speeder_fraction: float, median: float | None, reasons: dict[int, list[str]]
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """The speeder rule: duration < ``speeder_fraction`` x ``median`` (`median_duration`, None: nobody is flagged).
+    Returns (speeder, timed) per respondent and appends each speeder's reason to ``reasons``."""
+    dur, timed = _durations(data)
+    speeder = np.zeros(data.n, dtype=bool)
+    if median is not None:
+        speeder = timed & (dur < speeder_fraction * median)
         idx = np.flatnonzero(speeder)
-        _add(reasons, idx, [f"speeder: {dur[i]:.0f} s < {speeder_fraction:g} x median {med:.0f} s" for i in idx])
-    # straight-liners
-    sl = np.zeros(n, dtype=bool)
-    for name, per_brand, ids in _grids(d):
+        _add(reasons, idx, [f"speeder: {dur[i]:.0f} s < {speeder_fraction:g} x median {median:.0f} s" for i in idx])
+    return speeder, timed
+
+
+def straightliners(data: ResponseData, min_grid: int, reasons: dict[int, list[str]]) -> NDArray[np.bool_]:
+    """The straight-liner rule: zero variance across at least ``min_grid`` answered items of a grid (`grids`; one
+    grid per brand for per-brand sections), raw codes compared. Per respondent, so it applies to any chunk of
+    whole respondents; appends each flagged respondent's reasons to ``reasons``."""
+    d = data.definition
+    sl = np.zeros(data.n, dtype=bool)
+    for name, per_brand, ids in grids(d):
         if len(ids) < min_grid:
             continue
         mats = [(b, data.code_matrix(ids, b)) for b in d.brand_ids] if per_brand else [(None, data.code_matrix(ids))]
@@ -99,6 +125,35 @@ def flag_quality(
             where = f"grid {name}" + (f" for brand {b}" if b else "")
             _add(reasons, idx, [f"straight-liner: {cnt[i]} answers all {mx[i]} in {where}" for i in idx])
             sl |= hit
+    return sl
+
+
+def quality_params(speeder_fraction: float, median: float | None, min_grid: int, timed: int) -> dict[str, object]:
+    """The rules' parameters as the quality report states them (``timed``: respondents with a completion time)."""
+    return {"speeder_fraction": speeder_fraction, "median_duration_s": median, "min_grid": min_grid,
+            "timed_respondents": timed}
+
+
+def exclusion_report(rule: Sequence[str], n_before: int, n_excluded: int, n_after: int,
+                     by_flag: dict[str, int]) -> dict[str, object]:
+    """The exclusions as the report's method section states them: the rule, n before and after, the number
+    excluded and per flag of the rule how many respondents carry it (overlaps counted under each flag)."""
+    return {"rule": f"exclude respondents flagged as any of: {', '.join(rule) or 'nothing'}",
+            "n_before": n_before, "n_excluded": n_excluded, "n_after": n_after, "by_flag": by_flag}
+
+
+def flag_quality(
+    data: ResponseData,
+    *,
+    speeder_fraction: float = 0.3,
+    min_grid: int = 5,
+) -> QualityFlags:
+    """Flag speeders, straight-liners and duplicates (rules in the module docstring)."""
+    n = data.n
+    reasons: dict[int, list[str]] = {}
+    med = median_duration(data)
+    speeder, timed = speeders(data, speeder_fraction, med, reasons)
+    sl = straightliners(data, min_grid, reasons)
     # duplicates
     dup = np.zeros(n, dtype=bool)
     keys = pd.Series(data.respondent_id.astype(str))
@@ -121,9 +176,7 @@ def flag_quality(
             _add(reasons, idx, [f"duplicate: answers identical to respondent {data.respondent_id[firsts[i]]!r}"
                                 for i in idx])
             dup |= same
-    params: dict[str, object] = {"speeder_fraction": speeder_fraction, "median_duration_s": med, "min_grid": min_grid,
-              "timed_respondents": int(timed.sum())}
-    return QualityFlags(speeder, sl, dup, reasons, params)
+    return QualityFlags(speeder, sl, dup, reasons, quality_params(speeder_fraction, med, min_grid, int(timed.sum())))
 
 
 def apply_exclusions(
@@ -141,6 +194,4 @@ def apply_exclusions(
         per[name] = int(f.sum())
         drop |= f
     kept = data.take(~drop) if drop.any() else data
-    report = {"rule": f"exclude respondents flagged as any of: {', '.join(rule) or 'nothing'}",
-              "n_before": data.n, "n_excluded": int(drop.sum()), "n_after": kept.n, "by_flag": per}
-    return kept, report
+    return kept, exclusion_report(rule, data.n, int(drop.sum()), kept.n, per)
