@@ -103,29 +103,16 @@ def _fill_store(kind: str, data: ResponseData, tmp: Path) -> str:
     """A fresh store of `kind` with the benchmark definition published and every respondent bulk-loaded."""
     import yaml
 
-    from bench.ingest import PG_ADMIN
+    from bench._stores import fresh_store
     from service.responses.importer import bulk_insert, to_rows
     from service.store.engine import make_engine
-    from service.store.migrate import upgrade
-    from service.surveys.service import publish
+    from service.surveys.service import load_ref
 
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp / 'analytics-bench.db'}"
-    else:
-        import uuid
-
-        from sqlalchemy import create_engine, text
-
-        name = f"csi_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    d = data.definition
+    url = fresh_store(kind, tmp, definition=yaml.safe_dump(d.model_dump(mode="json", exclude_none=True)),
+                      filename="bench.yaml")
     eng = make_engine(url)
-    upgrade(eng)
-    ref, _ = publish(eng, yaml.safe_dump(data.definition.model_dump(mode="json", exclude_none=True)), "bench.yaml")
-    bulk_insert(eng, to_rows(ref, data, "import", time.time()))
+    bulk_insert(eng, to_rows(load_ref(eng, d.slug), data, "import", time.time()))
     eng.dispose()
     return url
 
@@ -193,7 +180,7 @@ def run_store(data: ResponseData, runs: int) -> None:
     import subprocess
     import tempfile
 
-    from bench.ingest import drop_store
+    from bench._stores import drop_store
 
     with tempfile.TemporaryDirectory() as d:
         for kind in ("sqlite", "postgres"):
@@ -220,8 +207,7 @@ def run_store(data: ResponseData, runs: int) -> None:
                   f"{s['base_bytes'] / 2**20:.0f} MiB; full path: {p['median_s']:.2f} s, "
                   f"{p['peak_bytes'] / 2**20:.0f} MiB); index {s['index']:.6f} vs full {p['index']:.6f}, "
                   f"{'equal' if abs(s['index'] - p['index']) < 1e-6 else 'DIFFERENT'}")
-            if kind == "postgres":
-                drop_store(url)
+            drop_store(url)  # (a SQLite file goes with the temporary folder)
 
 
 def main() -> None:

@@ -22,17 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PY = sys.executable
-PG_ADMIN = os.environ.get("CSI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
+from bench._stores import count_responses, drop_store, fresh_store  # noqa: E402
 
 TARGET_PER_S = 2000  # issue 2: durable acknowledged submissions per second, on both stores
 TARGET_P99_MS = 100.0
@@ -91,48 +88,6 @@ def load(port: int, path: str, bodies: list[dict[str, Any]], requests: int, conc
     return json.loads(out.stdout)
 
 
-def fresh_store(kind: str, tmp: Path) -> str:
-    from service.store.engine import make_engine
-    from service.store.migrate import upgrade
-
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:6]}.db'}"
-    else:
-        name = f"csi_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    eng = make_engine(url)
-    upgrade(eng)
-    from service.surveys.service import publish
-    from survey_defs import template_path
-
-    publish(eng, template_path("utility_csi").read_text(encoding="utf-8"), "utility_csi.yaml")
-    eng.dispose()
-    return url
-
-
-def drop_store(url: str) -> None:
-    if url.startswith("postgresql"):
-        name = url.rsplit("/", 1)[1]
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def stored(url: str) -> int:
-    from service.store.engine import make_engine
-
-    eng = make_engine(url)
-    with eng.connect() as c:
-        n = int(c.execute(text("SELECT count(*) FROM response")).scalar_one())
-    eng.dispose()
-    return n
-
-
 def bodies(n: int = 256) -> list[dict[str, Any]]:
     from tests.service.payloads import good_submission
 
@@ -162,11 +117,11 @@ def run_http(requests: int, tmp: Path) -> list[dict[str, Any]]:
         p = start_server("service.app:app_from_env", port, {"CSI_DATABASE_URL": url})
         try:
             load(port, "/api/v1/surveys/utility_csi/responses", bodies(), min(2000, requests))  # warm-up
-            before = stored(url)
+            before = count_responses(url)
             r = load(port, "/api/v1/surveys/utility_csi/responses", bodies(), requests)
         finally:
             stop(p)
-        r["stored"] = stored(url) - before
+        r["stored"] = count_responses(url) - before
         r["ratio_to_bare"] = r["per_s"] / bare["per_s"]
         rows.append({"target": f"submit ({kind})", **r})
         drop_store(url)
@@ -203,7 +158,8 @@ def run_import(n: int, tmp: Path, repeats: int = 3) -> list[dict[str, Any]]:
             t_read = time.perf_counter() - t0
             rep = import_frame(eng, ref, frame, offset=off)
             total = time.perf_counter() - t0
-            runs.append({"read_s": t_read, "validate_store_s": rep.seconds, "total_s": total, "stored": stored(url)})
+            runs.append({"read_s": t_read, "validate_store_s": rep.seconds, "total_s": total,
+                         "stored": count_responses(url)})
             del frame
             eng.dispose()
             drop_store(url)

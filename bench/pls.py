@@ -49,6 +49,10 @@ import pandas as pd  # noqa: E402
 from analytics.pls import PLSPathModel  # noqa: E402
 from analytics.pls.datasets import ECSI_BLOCKS, ECSI_PATHS, simulate  # noqa: E402
 
+# The peers' runner measures their fits' peak memory; ours is measured with the same two functions (they need only
+# /proc, so the runner stays free of our package).
+from tests.analytics.pls.peers.run_peer import peak_mb, reset_peak  # noqa: E402
+
 ROOT = _HERE.parent
 RUNNER = ROOT / "tests" / "analytics" / "pls" / "peers" / "run_peer.py"
 OUT = _HERE / "out"
@@ -77,21 +81,6 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path).astype(np.float64)[ITEMS]
 
 
-def _status_mb(field: str) -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f"/proc/self/status has no {field}")
-
-
-def _reset_peak() -> float:
-    """Reset the RSS high-water mark to the current RSS (Linux ``clear_refs`` 5); return that RSS in MB."""
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    return _status_mb("VmRSS")
-
-
 # ------------------------------------------------------------------------------------------ child tasks
 
 
@@ -111,9 +100,9 @@ def child_memory(path: Path) -> dict[str, Any]:
     df = _read(path)
     input_mb = df.to_numpy().nbytes / 2**20
     PLSPathModel(ECSI_BLOCKS, list(ECSI_PATHS)).fit(df.iloc[:1000])  # code paths loaded, not measured
-    rss0 = _reset_peak()
+    rss0 = reset_peak()
     model = PLSPathModel(ECSI_BLOCKS, list(ECSI_PATHS)).fit(df)
-    hwm = _status_mb("VmHWM")
+    hwm = peak_mb()
     del model
     tracemalloc.start()
     model = PLSPathModel(ECSI_BLOCKS, list(ECSI_PATHS)).fit(df)

@@ -38,7 +38,6 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,7 +47,11 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 PY = sys.executable
-PG_ADMIN = os.environ.get("CSI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+from bench import _stores  # noqa: E402
+from bench._stores import count_responses  # noqa: E402
+from bench._stores import drop_store as drop_store  # noqa: E402  (re-exported: tests/reliability imports it from here)
+
 SLUG = "utility_csi"
 SUBMIT_PATH = f"/api/v1/surveys/{SLUG}/responses"
 #: The report formats the memory scenario measures, as the staff endpoint ``GET .../report.{fmt}`` serves them.
@@ -171,61 +174,12 @@ class Server:
 # ------------------------------------------------------------------------------------------------------ stores
 def fresh_store(kind: str, tmp: Path) -> str:
     """An empty, migrated store with utility_csi published: a SQLite file, or a private PostgreSQL database."""
-    from sqlalchemy import create_engine, text
-
-    from service.store.engine import make_engine
-    from service.store.migrate import upgrade
-    from service.surveys.service import publish
-    from survey_defs import template_path
-
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp / f'soak-{uuid.uuid4().hex[:8]}.db'}"
-    else:
-        name = f"csi_soak_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    eng = make_engine(url)
-    upgrade(eng)
-    publish(eng, template_path(SLUG).read_text(encoding="utf-8"), f"{SLUG}.yaml")
-    eng.dispose()
-    return url
+    return _stores.fresh_store(kind, tmp, prefix="soak")
 
 
-def drop_store(url: str) -> None:
-    if url.startswith("postgresql"):
-        from sqlalchemy import create_engine, text
-
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@contextlib.contextmanager
-def store(kind: str, tmp: Path) -> Iterator[str]:
-    url = fresh_store(kind, tmp)
-    try:
-        yield url
-    finally:
-        drop_store(url)
-
-
-def count_rows(url: str) -> int:
-    from service.store.engine import make_engine
-    from service.store.raw import RawConn
-
-    eng = make_engine(url)
-    try:
-        conn = RawConn(eng)
-        try:
-            return int(conn.execute("SELECT count(*) FROM response").fetchone()[0])
-        finally:
-            conn.close()
-    finally:
-        eng.dispose()
+def store(kind: str, tmp: Path) -> contextlib.AbstractContextManager[str]:
+    """`fresh_store` for a ``with`` block, dropped afterwards."""
+    return _stores.store(kind, tmp, prefix="soak")
 
 
 # ------------------------------------------------------------------------------------------------------ bodies
@@ -424,10 +378,10 @@ def load_scenario(name: str, kind: str, n: int, tmp: Path, *, concurrency: int =
             if kill:
                 # Kill when a good part of the load is committed, so requests are in flight and more follow.
                 t0 = time.time()
-                while count_rows(url) < kill_at * n and proc.poll() is None and time.time() - t0 < deadline_s:
+                while count_responses(url) < kill_at * n and proc.poll() is None and time.time() - t0 < deadline_s:
                     servers[0].sample_memory()
                     time.sleep(0.05)
-                fig.kill_at_stored = count_rows(url)
+                fig.kill_at_stored = count_responses(url)
                 kill_time = servers[0].kill9()
                 servers[0].start()
                 if not quiet:
@@ -673,7 +627,7 @@ def _child_analyze(url: str) -> None:
     t0 = time.perf_counter()
     result = analyze_store(eng, SLUG, max_bytes=2**62)
     d = ref.definition
-    print(json.dumps({"n": count_rows(url), "seconds": time.perf_counter() - t0, "keys": len(result),
+    print(json.dumps({"n": count_responses(url), "seconds": time.perf_counter() - t0, "keys": len(result),
                       "cells": len(d.respondent_item_ids) + len(d.brand_ids) * len(d.brand_item_ids)}))
 
 
