@@ -17,13 +17,13 @@ from service.errors import AppError
 #: PostgreSQL alike. Reading the store is a small part of it (int16 codes, ~0.3 KiB per response); the rest is the
 #: float copies the analyses make per item and brand, plus a fixed working set of the bootstraps (below 10,000-
 #: 20,000 respondents they resample respondents exactly, with count matrices of up to 4 million cells per block;
-#: above, random groups of respondents). The two bootstrap worker threads each hold one block's draws and counts
-#: (~25 MiB at 20,000 respondents); whether their peaks coincide depends on scheduling, which is why the same
-#: 20,000-response analysis peaked at 425 MiB on a quiet machine and at 469 MiB in a loaded CI run. The fixed part,
-#: 480 MiB, covers both workers peaking together. The model charges that fixed part, a part per response (ids,
-#: wave, channel, times) and a part per code cell, with >= 10% headroom at every measured size; the soak and the
-#: test fail when a measurement exceeds the estimate, so a change in the analytics that costs more memory is
-#: noticed.
+#: above, random groups of respondents). The two bootstrap worker threads each hold one block's draws and counts (~25
+#: MiB at 20,000 respondents) in their own malloc arenas, and the same 20,000-response analysis peaked at 424-426 MiB
+#: in every run here (quiet, and with three busy loops on the two cores) but at 469 MiB once in CI; the cause of that
+#: run's extra 45 MiB was not reproduced, so the fixed part, 480 MiB, leaves room for it and more. The model charges
+#: that fixed part, a part per response (ids, wave, channel, times) and a part per code cell, with >= 10% headroom at
+#: every measured size; the soak and the test fail when a measurement exceeds the estimate, so a change in the
+#: analytics that costs more memory is noticed.
 ANALYSIS_BASE_BYTES = 480 << 20
 ANALYSIS_BYTES_PER_RESPONSE = 512
 ANALYSIS_BYTES_PER_CELL = 40

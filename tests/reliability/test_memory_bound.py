@@ -3,11 +3,10 @@
 ``service.analysis`` refuses an analysis or report up front when ``estimate_analysis_bytes(n, cells)`` exceeds
 ``CSI_MAX_ANALYSIS_BYTES``; an analysis whose real peak is above its estimate can be admitted and still run out of
 memory. This measures the peak resident set of ``analyze_store`` in a child process (``bench/soak.py --_analyze``,
-the soak's own measurement) on 20,000 stored utility_csi responses, where the exact-resampling bootstraps'
-fixed working set is largest relative to the data (peaks measured: 10,000 353 MiB, 15,000 384, 20,000 425 quiet and
-469 in a loaded CI run, when both bootstrap workers peaked together, 25,000 354, 10^5 494), and compares
-it with the estimate. The full size (10^6 responses, both stores, the HTML and PDF reports too) is
-``bench/soak.py --only memory``.
+the soak's own measurement) on 20,000 stored utility_csi responses, where the exact-resampling bootstraps' fixed
+working set is largest relative to the data (peaks measured: 10,000 353 MiB, 15,000 384, 20,000 424-426 here and
+once 469 in CI, 25,000 354, 10^5 494), and compares it with the estimate. The full size (10^6 responses, both
+stores, the HTML and PDF reports too) is ``bench/soak.py --only memory``.
 """
 
 from __future__ import annotations
