@@ -282,6 +282,9 @@ class SurveyDefinition(_Model):
     version: int = Field(default=1, ge=1)
     languages: list[str] = Field(default_factory=lambda: ["zh", "en"])
     default_language: str = "zh"
+    #: IANA time zone in which naive times (imported interview times, wave dates) are read. None: Asia/Shanghai
+    #: when the default language is zh, UTC otherwise (see `tz`).
+    timezone: str | None = None
     title: LocalText
     intro: LocalText | None = None
     organisation: LocalText | None = None
@@ -354,6 +357,13 @@ class SurveyDefinition(_Model):
         if not t:
             return ""
         return t.get(lang or self.default_language) or t.get(self.default_language) or next(iter(t.values()))
+
+    @property
+    def tz(self) -> str:
+        """The time zone naive times are read in: ``timezone``, or the default for the definition's language."""
+        if self.timezone:
+            return self.timezone
+        return "Asia/Shanghai" if self.default_language == "zh" else "UTC"
 
     def wave_ids(self) -> list[str]:
         return [w.id for w in self.waves]

@@ -8,6 +8,7 @@ problem is reported, not just the first.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from survey_defs.ahp import CR_THRESHOLD, MAX_N, ahp_weights
 from survey_defs.schema import (
@@ -41,6 +42,14 @@ MODEL_TYPES = ("likert", "nps", "yes_no")
 SHARE_TOL = 1e-3
 
 Found = tuple[int, str]
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 class _Checker:
@@ -110,6 +119,8 @@ class _Checker:
                 ("default_language",),
                 f"default_language '{d.default_language}' is not in languages {d.languages}",
             )
+        if d.timezone is not None and not _known_zone(d.timezone):
+            self.add(("timezone",), f"unknown time zone '{d.timezone}' (an IANA name such as Asia/Shanghai or UTC)")
         self.local(d.title, ("title",), "title")
         self.local(d.intro, ("intro",), "intro", required=False)
         self.local(d.organisation, ("organisation",), "organisation", required=False)
