@@ -21,15 +21,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from analytics.inference import check_weights
 from analytics.scoring import ItemScoring, item_scoring, score_matrix
-from survey_defs.schema import MISSING_CODE, NA_CODE, SurveyDefinition
+from survey_defs.codebook import META_COLUMNS, Codebook, codebook_of
+from survey_defs.schema import MISSING_CODE, SurveyDefinition
 
 __all__ = ["META_COLUMNS", "ResponseData"]
 
-#: Metadata columns of the canonical response table, in output order (``weight`` is optional on input).
-META_COLUMNS = ("respondent", "brand", "wave", "channel", "started_at", "submitted_at")
-
-_YES = {"1", "yes", "y", "true", "是"}
-_NO = {"0", "no", "n", "false", "否"}
 
 
 def _obj(a: ArrayLike | None, n: int, fill: object = None) -> NDArray[np.object_]:
@@ -360,42 +356,14 @@ def _cell_str(s: pd.Series) -> pd.Series:
     return pd.Series(np.asarray(strs, dtype=object)[idx], index=s.index)
 
 
-def _value_map(definition: SurveyDefinition, item_id: str) -> dict[str, int]:
-    """Every accepted spelling of an item's answers -> code."""
-    it = definition.item(item_id)
-    m: dict[str, int] = {"": MISSING_CODE, "NA": NA_CODE, "na": NA_CODE, "N/A": NA_CODE, "n/a": NA_CODE}
-    if it.type in ("likert", "nps"):
-        sc = definition.scale_of(item_id)
-        for k, v in enumerate(sc.values):
-            m[str(v)] = v
-            for labs in sc.labels.values():
-                if k < len(labs):
-                    m[labs[k]] = v
-        for t in (sc.na_label or {}).values():
-            m[t] = NA_CODE
-    elif it.type == "yes_no":
-        m.update({s: 1 for s in _YES})
-        m.update({s: 0 for s in _NO})
-    elif it.type == "choice":
-        for k, o in enumerate(it.options or []):
-            m[o.code] = k
-            for t in o.label.values():
-                m.setdefault(t, k)
-    return m
-
-
-def _parse_codes(definition: SurveyDefinition, item_id: str, col: pd.Series) -> NDArray[np.int16]:
+def _parse_codes(book: Codebook, item_id: str, col: pd.Series) -> NDArray[np.int16]:
+    """A column's cells to codes through the codebook: each distinct spelling is parsed once."""
     idx, strs = _factor(col)
-    vm = _value_map(definition, item_id)
-    table = np.empty(len(strs), dtype=np.int16)
-    for k, u in enumerate(strs):
-        c = vm.get(u)
-        if c is None:
-            c = vm.get(u.lower()) if u.lower() in ("na", "n/a", "yes", "no", "true", "false", "y", "n") else None
-        if c is None:
-            row = int(np.flatnonzero(idx == k)[0]) + 1
-            raise ValueError(f"row {row}, column {item_id!r}: unknown answer {u!r}")
-        table[k] = c
+    table, problems = book.codecs[item_id].parse_many(strs)
+    if problems:
+        k = min(problems, key=lambda k: int(np.flatnonzero(idx == k)[0]))
+        row = int(np.flatnonzero(idx == k)[0]) + 1
+        raise ValueError(f"row {row}, column {item_id!r}: {problems[k]}")
     return table[idx]
 
 
@@ -424,23 +392,17 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame)
     group, uniq_ids = pd.factorize(rkey)
     n = len(uniq_ids)
     group = np.asarray(group, dtype=np.intp)
-    # brand of each row
+    # brand of each row: an id or a name in any language (empty = our own brand), one lookup per distinct value
+    book = codebook_of(d)
     if "brand" in df.columns:
-        bstr = _cell_str(df["brand"]).to_numpy(dtype=object)
-        bmap = {b.id: k for k, b in enumerate(d.brands)}
-        for b in d.brands:
-            for t in b.name.values():
-                bmap.setdefault(t, bmap[b.id])
-        own = bmap[d.own_brand.id]
-        bidx = np.empty(n_rows, dtype=np.intp)
-        for u in pd.unique(bstr):
-            sel = bstr == u
-            if u == "":
-                bidx[sel] = own
-            elif u in bmap:
-                bidx[sel] = bmap[u]
-            else:
-                raise ValueError(f"row {int(np.flatnonzero(sel)[0]) + 1}, column 'brand': unknown brand {u!r}")
+        bcodes, bstrs = _factor(df["brand"])
+        table = np.empty(len(bstrs), dtype=np.intp)
+        for k, u in enumerate(bstrs):
+            try:
+                table[k] = book.brand_index(u)
+            except ValueError as e:
+                raise ValueError(f"row {int(np.flatnonzero(bcodes == k)[0]) + 1}, column 'brand': {e}") from None
+        bidx = table[bcodes]
     else:
         bidx = np.full(n_rows, d.brand_ids.index(d.own_brand.id), dtype=np.intp)
     key = group * max(len(d.brands), 1) + bidx
@@ -453,7 +415,7 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame)
     # respondent-level answers: must agree across a respondent's rows
     resp = np.empty((n, len(d.respondent_item_ids)), dtype=np.int16)
     for j, item_id in enumerate(d.respondent_item_ids):
-        c = _parse_codes(d, item_id, df[item_id])
+        c = _parse_codes(book, item_id, df[item_id])
         first = _first_per_group(c, group, n)
         bad = c != first[group]
         if bad.any():
@@ -465,7 +427,7 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame)
         resp[:, j] = first
     brand = np.full((n, len(d.brand_ids), len(d.brand_item_ids)), MISSING_CODE, dtype=np.int16)
     for j, item_id in enumerate(d.brand_item_ids):
-        brand[group, bidx, j] = _parse_codes(d, item_id, df[item_id])
+        brand[group, bidx, j] = _parse_codes(book, item_id, df[item_id])
 
     def meta(name: str) -> NDArray[np.object_]:
         if name not in df.columns:
@@ -476,11 +438,14 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame)
 
     wave = meta("wave")
     if d.waves:
-        known = set(d.wave_ids())
         for u in pd.unique(wave):
-            if u is not None and u not in known:
+            try:
+                w = book.wave_id(u)
+            except ValueError as e:
                 r = int(np.flatnonzero(_cell_str(df["wave"]).to_numpy(dtype=object) == u)[0])
-                raise ValueError(f"row {r + 1}, column 'wave': unknown wave {u!r}")
+                raise ValueError(f"row {r + 1}, column 'wave': {e}") from None
+            if w != u:
+                wave[wave == u] = w
     channel = meta("channel")
     channel[channel == None] = "import"  # noqa: E711
 
@@ -507,6 +472,11 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame)
     for tid in d.text_item_ids:
         if tid in df.columns:
             v = meta(tid)
+            for k in np.flatnonzero(v != None):  # noqa: E711 - elementwise; only answered cells are checked
+                try:
+                    v[k] = book.text(tid, v[k])
+                except ValueError as e:
+                    raise ValueError(f"row {int(first_row[k]) + 1}, column {tid!r}: {e}") from None
             texts[tid] = list(v)
     weight = None
     if "weight" in df.columns:
@@ -531,26 +501,11 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame)
 
 
 def _label_table(d: SurveyDefinition, item_id: str, labels: str | None) -> tuple[int, NDArray[np.object_]]:
-    """(offset, table) such that table[code + offset] is the cell text for every possible code."""
-    it = d.item(item_id)
-    if it.type == "choice":
-        opts = it.options or []
-        vals = [o.code if labels is None else d.text(o.label, labels) for o in opts]
-        top = len(opts) - 1
-    elif it.type == "yes_no":
-        vals, top = ["0", "1"], 1
-    else:
-        sc = d.scale_of(item_id)
-        labs = sc.labels.get(labels) if labels is not None else None
-        top = sc.max
-        vals = [""] * sc.min + [
-            str(v) if labs is None or k >= len(labs) else labs[k] for k, v in enumerate(sc.values)
-        ]
-    na = "NA"
-    if labels is not None and it.type in ("likert", "nps"):
-        na = d.text(d.scale_of(item_id).na_label, labels) or "NA"
-    table = np.array([na, "", *vals[: top + 1]], dtype=object)
-    return 2, table
+    """(offset, table) such that table[code + offset] is the cell text of every possible code, as the codebook
+    renders it (so `from_frame` reads every cell back to the same code)."""
+    c = codebook_of(d).codecs[item_id]
+    cells = [c.render(code, labels) if code < 0 or code >= c.lo else None for code in range(-2, c.hi + 1)]
+    return 2, np.array(["" if v is None else str(v) for v in cells], dtype=object)
 
 
 def _to_frame(data: ResponseData, labels: str | None) -> pd.DataFrame:

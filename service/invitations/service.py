@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 
 from service.errors import Invalid
 from service.invitations.schemas import InviteeIn
-from service.responses.codec import codebook_for
 from service.responses.service import token_hash
 from service.store.tables import Invitation
 from service.surveys.service import SurveyRef
+from survey_defs.codebook import codebook_for_json
 
 TOKEN_BYTES = 24
 DAY = 86400.0
@@ -47,7 +47,7 @@ def check_segments(ref: SurveyRef, invitees: list[InviteeIn]) -> list[dict[str, 
     Uses the survey's codebook, so option codes and option labels (in any language) are accepted, as on import;
     values are normalised to option codes. All problems are reported at once, each naming its invitee and item.
     """
-    book = codebook_for(ref.version_id, ref.definition_json)
+    book = codebook_for_json(ref.definition_json)
     segment_ids = set(ref.definition.segment_item_ids)
     errors: list[tuple[list[Any], str]] = []
     out: list[dict[str, str]] = []

@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from service.responses.codec import Codebook, codebook_for
 from service.store.raw import RawConn
 from service.surveys.service import SurveyRef, versions
+from survey_defs.codebook import Codebook, codebook_for_json
 
 META = ["respondent", "brand", "wave", "channel", "started_at", "submitted_at"]
 WEIGHT = "weight"
@@ -53,7 +53,7 @@ def iter_responses(engine: Engine, ref: SurveyRef, chunk: int = 5000) -> Iterato
 def iter_records(engine: Engine, ref: SurveyRef, labels: str | None = None) -> Iterator[dict[str, Any]]:
     """One JSON-ready record per response, in the submission shape (answers + brands)."""
     vers = versions(engine, ref.id)
-    books = {vid: codebook_for(vid, v.definition_json) for vid, v in vers.items()}
+    books = {vid: codebook_for_json(v.definition_json) for vid, v in vers.items()}
     for rid, vid, key, wave, channel, started, submitted, ans, bans, texts, weight in iter_responses(engine, ref):
         answers, brands = books[vid].decode(bytes(ans), bytes(bans), texts, labels)
         yield {
@@ -73,7 +73,7 @@ def iter_records(engine: Engine, ref: SurveyRef, labels: str | None = None) -> I
 def iter_table(engine: Engine, ref: SurveyRef, labels: str | None = None) -> tuple[list[str], Iterator[list[Any]]]:
     """Header and rows of the canonical table: one row per (respondent, brand rated)."""
     vers = versions(engine, ref.id)
-    books = {vid: codebook_for(vid, v.definition_json) for vid, v in vers.items()}
+    books = {vid: codebook_for_json(v.definition_json) for vid, v in vers.items()}
     cols = columns(ref, books)
     weighted = has_weights(engine, ref)
     header = META + ([WEIGHT] if weighted else []) + cols

@@ -20,14 +20,13 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from analytics.data import ResponseData
-from analytics.data import _value_map as value_map
 from service.errors import AppError
 from service.store.raw import RawConn
 from service.surveys.service import SurveyRef
+from survey_defs.codebook import CHANNELS, META_COLUMNS, WEIGHT_COLUMN, Codebook, codebook_of, pack_rows
 from survey_defs.schema import MISSING_CODE, SurveyDefinition
 
-META = ("respondent", "brand", "wave", "channel", "started_at", "submitted_at", "weight")
-CHANNELS = frozenset({"web", "api", "phone", "paper", "import"})
+META = (*META_COLUMNS, WEIGHT_COLUMN)
 HIGH_CARDINALITY = frozenset({"respondent", "started_at", "submitted_at", "weight"})
 
 
@@ -139,18 +138,46 @@ def scan(definition: SurveyDefinition, df: pd.DataFrame, offset: int = 1) -> tup
             s = df[col].str.strip()
             t = pd.to_datetime(s.where(s != ""), utc=True, errors="coerce", format="ISO8601")
             flag((t.isna() & (s != "")).to_numpy(), col, lambda v: f"not an ISO 8601 time: {v!r}")
+    book = codebook_of(definition)
     for iid in definition.respondent_item_ids + definition.brand_item_ids:
-        it = definition.item(iid)
-        vm = value_map(definition, iid)
-        # Few distinct spellings per column: look each up once, then map back (fast at 10^6 rows).
-        inv, uniq = pd.factorize(df[iid], use_na_sentinel=False)
-        codes_u = np.array([vm.get(str(u).strip(), vm.get(str(u).strip().lower(), -999)) for u in uniq],
-                           dtype=np.int32)
-        codes = codes_u[inv]
-        flag(codes == -999, iid, lambda v, it=it: _bad_value(definition, it.id, v))
-        if it.required:
+        codes, messages = _answer_codes(book, iid, df[iid])
+        flag(codes == BAD, iid, lambda v, messages=messages: messages[str(v).strip()])
+        if book.codecs[iid].item.required:
             flag(codes == MISSING_CODE, iid, lambda v: "this item is required")
+    for tid in definition.text_item_ids:
+        if tid in df.columns:
+            bad_text = _text_problems(book, tid, df[tid])
+            flag(df[tid].map(lambda v, b=bad_text: v in b).to_numpy(dtype=bool), tid,
+                 lambda v, b=bad_text: b[v])
     return bad_rows, problems
+
+
+BAD = -999  # a code no answer has: marks a refused cell
+
+
+def _answer_codes(book: Codebook, item_id: str, column: pd.Series) -> tuple[np.ndarray, dict[str, str]]:
+    """A column's codes through the codebook (`BAD` where refused) and the refusal message per bad spelling.
+
+    Few distinct spellings per column: each is parsed once, then mapped back (fast at 10^6 rows).
+    """
+    inv, uniq = pd.factorize(column, use_na_sentinel=False)
+    strs = ["" if u is None else str(u).strip() for u in uniq]
+    codes_u, problems = book.codecs[item_id].parse_many(strs)
+    codes = codes_u.astype(np.int32)
+    for k in problems:
+        codes[k] = BAD
+    return codes[inv], {strs[k]: msg for k, msg in problems.items()}
+
+
+def _text_problems(book: Codebook, item_id: str, column: pd.Series) -> dict[Any, str]:
+    """The distinct text cells the codebook refuses (control characters, too long), with the reason."""
+    out: dict[Any, str] = {}
+    for v in pd.unique(column):
+        try:
+            book.text(item_id, v)
+        except ValueError as e:
+            out[v] = str(e)
+    return out
 
 
 def _unknown_columns(d: SurveyDefinition, df: pd.DataFrame) -> list[str]:
@@ -169,19 +196,6 @@ def _missing_required(d: SurveyDefinition, data: ResponseData) -> bool:
         if ((data.brand[:, :, req_b] == MISSING_CODE).any(axis=2) & rated).any():
             return True
     return any(d.item(t).required and not all(data.texts.get(t) or [None]) for t in d.text_item_ids)
-
-
-def _bad_value(d: SurveyDefinition, item_id: str, v: str) -> str:
-    it = d.item(item_id)
-    if it.type in ("likert", "nps"):
-        sc = d.scale_of(item_id)
-        na = " or NA" if it.allow_na else ""
-        return f"{v!r} is not a value from {sc.min} to {sc.max}{na} (or a label of the scale)"
-    if it.type == "choice":
-        return f"{v!r} is not one of the options {[o.code for o in it.options or []]}"
-    if it.type == "yes_no":
-        return f"{v!r} is not yes/no (1/0)"
-    return f"{v!r} is not valid"
 
 
 @dataclass
@@ -203,12 +217,7 @@ def to_rows(ref: SurveyRef, data: ResponseData, channel: str, now: float) -> Row
     import json
 
     n = data.n
-    resp = np.ascontiguousarray(data.resp, dtype="<i2")
-    brand = np.ascontiguousarray(data.brand, dtype="<i2").reshape(n, -1)
-    rw, bw = resp.shape[1] * 2, brand.shape[1] * 2
-    rbuf, bbuf = resp.tobytes(), brand.tobytes()
-    answers = [rbuf[i:i + rw] for i in range(0, n * rw, rw)] if rw else [b""] * n
-    brands = [bbuf[i:i + bw] for i in range(0, n * bw, bw)] if bw else [b""] * n
+    answers, brands = pack_rows(data.resp), pack_rows(data.brand)
     texts: list[str | None] = [None] * n
     cols = [(tid, data.texts[tid]) for tid in ref.definition.text_item_ids if tid in data.texts]
     for i in {i for _, col in cols for i, v in enumerate(col) if v}:

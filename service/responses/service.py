@@ -12,12 +12,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from service.errors import AppError, Conflict, Gone, Invalid
-from service.responses.codec import codebook_for
 from service.responses.schemas import BatchIn, SubmissionIn
 from service.responses.writer import NewResponse, Outcome, existing_outcome, write_batch
 from service.store.raw import RawConn
 from service.store.tables import Invitation
 from service.surveys.service import SurveyRef
+from survey_defs.codebook import AnswerErrors, codebook_for_json
 
 CLOCK_SKEW = 300.0
 
@@ -83,7 +83,7 @@ def prepare(
         raise TokenRejected("this survey can only be answered with an invitation token", loc=["body", "token"])
     if payload.token is not None and invitation is None:
         invitation = find_invitation(engine, ref.id, payload.token)
-    book = codebook_for(ref.version_id, ref.definition_json)
+    book = codebook_for_json(ref.definition_json)
     errors: list[tuple[list[Any], str]] = []
     wave = payload.wave
     if book.wave_ids:
@@ -101,7 +101,7 @@ def prepare(
     fixed = json.loads(invitation.segments_json) if invitation and invitation.segments_json else None
     try:
         answers, brand_answers, texts = book.encode(payload.answers, payload.brands, fixed=fixed)
-    except Invalid as e:
+    except AnswerErrors as e:
         errors.extend((["body", *loc], msg) for loc, msg in e.errors)
     if errors:
         raise Invalid(errors)

@@ -26,6 +26,7 @@ from service.store.raw import RawConn
 from service.store_reader.columns import remap
 from service.store_reader.scope import Scope, any_weight, read_scope
 from service.surveys.service import SurveyRef
+from survey_defs.codebook import unpack_rows
 from survey_defs.schema import MISSING_CODE, SurveyDefinition
 
 CHUNK = 100_000
@@ -72,11 +73,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _codes(blobs: Sequence[bytes], shape: tuple[int, ...]) -> NDArray[np.int16]:
-    """Fixed-length little-endian int16 blobs, one per row, as one array of ``shape`` (one copy, no per-row work)."""
-    return np.frombuffer(b"".join(blobs), dtype="<i2").reshape(shape)
-
-
 def _decode(rows: list[tuple[Any, ...]], d: SurveyDefinition, scope: Scope, texts: bool) -> _Block:
     """One chunk of fetched rows to arrays: one ``numpy.frombuffer`` per version present in the chunk.
 
@@ -90,16 +86,16 @@ def _decode(rows: list[tuple[Any, ...]], d: SurveyDefinition, scope: Scope, text
     versions = np.unique(vids)
     first = scope.maps[int(versions[0])]
     if len(versions) == 1 and first.identity:
-        resp = _codes(cols[7], (m, kr)).copy()
-        brand = _codes(cols[8], (m, nb, kb)).copy()
+        resp = unpack_rows(cols[7], (m, kr)).copy()
+        brand = unpack_rows(cols[8], (m, nb, kb)).copy()
     else:
         resp = np.full((m, kr), MISSING_CODE, dtype=np.int16)
         brand = np.full((m, nb, kb), MISSING_CODE, dtype=np.int16)
         for vid in versions:
             sel = np.flatnonzero(vids == vid)
             dv, cm = scope.defs[int(vid)], scope.maps[int(vid)]
-            a = _codes([cols[7][i] for i in sel], (len(sel), -1))
-            b = _codes([cols[8][i] for i in sel], (len(sel), len(dv.brand_ids), len(dv.brand_item_ids)))
+            a = unpack_rows([cols[7][i] for i in sel], (len(sel), -1))
+            b = unpack_rows([cols[8][i] for i in sel], (len(sel), len(dv.brand_ids), len(dv.brand_item_ids)))
             if cm.identity:
                 resp[sel] = a
                 brand[sel] = b

@@ -20,6 +20,7 @@ from analytics.data import ResponseData
 from service.store.raw import RawConn
 from service.store_reader.columns import ColumnMap, column_map
 from service.surveys.service import SurveyRef, versions
+from survey_defs.codebook import definition_from_json
 from survey_defs.schema import MISSING_CODE, SurveyDefinition
 
 _TIMED = "started_at IS NOT NULL AND submitted_at - started_at >= 0"
@@ -55,7 +56,7 @@ def read_scope(engine: Engine, ref: SurveyRef, *, wave: str | Sequence[str] | No
     respondents `analytics.data.ResponseData.filter` keeps."""
     d = ref.definition
     vers = versions(engine, ref.id)
-    defs = {vid: SurveyDefinition.model_validate_json(v.definition_json) for vid, v in vers.items()}
+    defs = {vid: definition_from_json(v.definition_json) for vid, v in vers.items()}
     maps = {vid: column_map(dv, d) for vid, dv in defs.items()}
     where = ["survey_id = :s"]
     params: dict[str, Any] = {"s": ref.id}

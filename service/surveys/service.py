@@ -6,7 +6,6 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
@@ -14,6 +13,7 @@ from sqlmodel import Session, select
 from service.errors import AppError, Conflict, NotFound
 from service.store.tables import Response, Survey, SurveyVersion
 from survey_defs import DefinitionError, load_definition_text
+from survey_defs.codebook import definition_from_json
 from survey_defs.schema import SurveyDefinition
 
 SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -46,14 +46,7 @@ class SurveyRef:
 
     @property
     def definition(self) -> SurveyDefinition:
-        return _parse_definition(self.version_id, self.definition_json)
-
-
-@lru_cache(maxsize=256)
-def _parse_definition(version_id: int, definition_json: str) -> SurveyDefinition:
-    """Versions are immutable, so each is parsed once per process. The key includes the JSON itself: a process
-    that opens several stores (tests, tools) sees the same version id with different definitions."""
-    return SurveyDefinition.model_validate_json(definition_json)
+        return definition_from_json(self.definition_json)
 
 
 def check_slug(slug: str) -> None:
@@ -135,7 +128,7 @@ def publish(engine: Engine, yaml_text: str, filename: str = "<upload>") -> tuple
         )
         s.add(ver)
         s.flush()
-        previous = (SurveyDefinition.model_validate_json(cur.definition_json).require_token
+        previous = (definition_from_json(cur.definition_json).require_token
                     if (cur := s.get(SurveyVersion, survey.current_version_id or -1)) else None)
         survey.current_version_id = ver.id
         # The definition's require_token applies when it changes; otherwise a staff toggle stays in force.

@@ -32,7 +32,6 @@ from urllib.parse import urlencode
 from service.api.deps import AppState
 from service.errors import Invalid
 from service.invitations.service import fixed_segments, lookup
-from service.responses.codec import codebook_for
 from service.responses.schemas import SubmissionIn
 from service.responses.service import prepare
 from service.store.tables import Draft, Invitation
@@ -42,6 +41,7 @@ from service.web.drafts import Answers
 from service.web.i18n import item_message, negotiate, ui
 from service.web.layout import BRANDS_FIELD, Step, build_steps, field_name, step_of_field
 from service.web.view import message_context, page_context
+from survey_defs.codebook import AnswerErrors, codebook_for_json
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +249,7 @@ def _check(state: AppState, ref: SurveyRef, steps: list[Step], index: int, answe
     """The validation errors a POST found, recomputed from the saved draft for the page it redirected to."""
     sub_answers, sub_brands = _submission(ref, answers)
     if not whole:
-        book = codebook_for(ref.version_id, ref.definition_json)
+        book = codebook_for_json(ref.definition_json)
         return _page_errors(book.encode, sub_answers, sub_brands, fixed_segments(inv), answers, steps[index - 1],
                             lang), []
     try:
@@ -338,7 +338,7 @@ def post(state: AppState, ref: SurveyRef, form: dict[str, Any], *, accept_langua
         stored = saved(index)
         return to_page(stored, index, negotiate(go[5:], None, d))
 
-    book = codebook_for(ref.version_id, ref.definition_json)
+    book = codebook_for_json(ref.definition_json)
     sub_answers, sub_brands = _submission(ref, answers)
     errors = _page_errors(book.encode, sub_answers, sub_brands, fixed_segments(inv), answers, steps[index - 1],
                           lang)
@@ -429,7 +429,7 @@ def _page_errors(encode: Any, sub_answers: dict[str, Any], sub_brands: dict[str,
         return {BRANDS_FIELD: ui(lang)["choose_brand"]}
     try:
         encode(sub_answers, sub_brands, fixed=fixed or None)
-    except Invalid as e:
+    except AnswerErrors as e:
         on_page = step.field_names()
         return {k: v for k, v in _to_fields(e.errors, lang).items() if k in on_page}
     return {}

@@ -57,7 +57,7 @@ def test_from_frame_parses_labels_na_and_empty() -> None:
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        ([{"respondent": "x", "brand": "a", "q1": "7"}], r"row 1, column 'q1': unknown answer '7'"),
+        ([{"respondent": "x", "brand": "a", "q1": "7"}], r"row 1, column 'q1': '7' is out of range 1..5"),
         ([{"respondent": "x", "brand": "a"}, {"respondent": "y", "brand": "zz"}], r"row 2, column 'brand'"),
         ([{"respondent": "x", "brand": "a", "sat": "4"}, {"respondent": "x", "brand": "b", "sat": "5"}],
          r"row 2, column 'sat'.*must agree"),

@@ -100,7 +100,7 @@ def test_bad_inputs_name_the_file_and_line(csv: Path, tmp_path: Path) -> None:
     bad.write_text("\n".join([lines[0], lines[1], lines[2], ",".join(row), *lines[4:]]) + "\n", encoding="utf-8")
     out = tmp_path / "report.pdf"
     r = csi(["report", "--definition", str(template_path("utility_csi")), "--responses", str(bad), "--out", str(out)])
-    assert r.returncode == 1 and f"{bad}:4: column 'q_overall': unknown answer '9'" in r.stderr
+    assert r.returncode == 1 and f"{bad}:4: column 'q_overall': '9' is out of range 1..5" in r.stderr
     assert not out.exists()
     yaml_bad = tmp_path / "bad.yaml"
     yaml_bad.write_text(template_path("utility_csi").read_text(encoding="utf-8").replace("scale: sat5", "scale: x", 1),

@@ -132,5 +132,5 @@ def test_bad_response_file_names_file_and_line(tmp_path: Path) -> None:
     frame = simulate(d, 20, random_state=13).to_frame()
     frame.loc[2, "q_overall"] = "9"
     frame.to_csv(csv, index=False)
-    with pytest.raises(AppError, match=rf"^{re.escape(str(csv))}:4: column 'q_overall': unknown answer '9'"):
+    with pytest.raises(AppError, match=rf"^{re.escape(str(csv))}:4: column 'q_overall': '9' is out of range 1..5"):
         build_report_from_files(template_path("utility_csi"), csv, lang="en", fmt="html", wave=None)
