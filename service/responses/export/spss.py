@@ -33,6 +33,16 @@ Kind = Literal["sav", "dta"]
 MEDIA_TYPES: dict[str, str] = {"sav": "application/x-spss-sav", "dta": "application/x-stata-dta"}
 #: The Stata extended missing value that stands for "not applicable".
 STATA_NA = "a"
+#: Longest labels each format holds (variable label, value label): SPSS counts UTF-8 bytes, Stata (as written by
+#: ReadStat) characters. Longer texts are cut at a character boundary; the XLSX codebook has them whole.
+LABEL_LIMITS: dict[str, tuple[int, int]] = {"sav": (256, 120), "dta": (80, 80)}
+
+
+def fit(label: str, limit: int, kind: Kind) -> str:
+    """``label`` cut to the format's limit (bytes for SPSS, characters for Stata)."""
+    if kind == "dta":
+        return label[:limit]
+    return label.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
 def variable_names(columns: list[str], kind: Kind) -> dict[str, str]:
@@ -98,9 +108,11 @@ def frame(t: Table, labels: str | None, kind: Kind) -> tuple[pd.DataFrame, dict[
     vlabels = {names[c]: value_labels(t, c, lang) for c in coded}
     if kind == "dta":  # Stata value labels are integer-keyed and cannot label .a
         vlabels = {n: {int(v): s for v, s in m.items() if v >= 0} for n, m in vlabels.items()}
+    var_max, value_max = LABEL_LIMITS[kind]
     kw: dict[str, Any] = {
-        "column_labels": {names[c]: t.column_text(c, lang) for c in t.header},
-        "variable_value_labels": {n: m for n, m in vlabels.items() if m},
+        "column_labels": {names[c]: fit(t.column_text(c, lang), var_max, kind) for c in t.header},
+        "variable_value_labels": {n: {v: fit(s, value_max, kind) for v, s in m.items()}
+                                  for n, m in vlabels.items() if m},
     }
     with_na = [names[c] for c in coded if t.item_defs[c].allow_na]
     if kind == "sav":
@@ -117,9 +129,9 @@ def write(engine: Engine, ref: SurveyRef, out: Path, kind: Kind, labels: str | N
     df, kw = frame(table(engine, ref), labels, kind)
     label = ref.definition.text(ref.definition.title, labels)
     if kind == "sav":
-        pyreadstat.write_sav(df, out, file_label=label, **kw)
+        pyreadstat.write_sav(df, out, file_label=fit(label, 64, kind), **kw)
     else:
-        pyreadstat.write_dta(df, out, file_label=label[:80], **kw)
+        pyreadstat.write_dta(df, out, file_label=fit(label, 80, kind), **kw)
 
 
 def to_bytes(engine: Engine, ref: SurveyRef, kind: Kind, labels: str | None = None) -> bytes:
