@@ -49,6 +49,13 @@ def text_cell(ws: WriteOnlyWorksheet, value: str, bold: bool = False) -> Any:
     return cell
 
 
+def _remember(seen: dict[str, Any], ws: WriteOnlyWorksheet, value: str) -> Any:
+    out = text_cell(ws, value)
+    if len(seen) < 100_000 and isinstance(out, str):  # cells are consumed on write; only plain texts are reused
+        seen[value] = out
+    return out
+
+
 def _widths(t: Table, labels_row: list[str]) -> list[float]:
     out = []
     for col, text in zip(t.header, labels_row, strict=True):
@@ -72,6 +79,7 @@ def write_responses(ws: WriteOnlyWorksheet, t: Table, labels: str | None) -> Non
     times = [t.header.index(c) for c in TIME_COLUMNS]
     first = len(t.header) - len(t.items)
     choice = {k for k, iid in enumerate(t.items, first) if t.item_defs[iid].type == "choice"}
+    seen: dict[str, Any] = {}  # names and labels repeat on every row: check each distinct text once
     for book, row in t.rows:
         if labels:
             row[1] = t.brand_name(row[1], labels)
@@ -86,7 +94,7 @@ def write_responses(ws: WriteOnlyWorksheet, t: Table, labels: str | None) -> Non
                 cell = WriteOnlyCell(ws, local_time(row[k], tz))
                 cell.number_format = DATETIME_FORMAT
                 row[k] = cell
-        ws.append([text_cell(ws, v) if isinstance(v, str) else v for v in row])
+        ws.append([v if type(v) is not str else seen[v] if v in seen else _remember(seen, ws, v) for v in row])
 
 
 def write_codebook(ws: WriteOnlyWorksheet, t: Table) -> None:
