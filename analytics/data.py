@@ -462,6 +462,13 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame)
         else:
             s = _cell_str(raw).reset_index(drop=True)
         t = pd.to_datetime(s.where(s != ""), utc=True, errors="coerce", format="ISO8601")
+        # A time without an offset (an XLSX datetime cell, a hand-typed time) is wall-clock time in the
+        # definition's time zone, not UTC.
+        naive = (~s.str.contains(r"[T ]\S*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$", regex=True) & (s != "")).to_numpy()
+        if naive.any():
+            wall = t[naive].dt.tz_localize(None)
+            t[naive] = wall.dt.tz_localize(d.tz, ambiguous=np.ones(len(wall), dtype=bool),
+                                           nonexistent="shift_forward").dt.tz_convert("UTC")
         bad = t.isna().to_numpy() & (s != "").to_numpy()
         if bad.any():
             k = int(np.flatnonzero(bad)[0])

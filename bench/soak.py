@@ -303,6 +303,7 @@ def verify(url: str, keys: list[str], bodies: list[dict[str, Any]], attempts: di
            fig: Figures, kill_time: float | None = None) -> Figures:
     """Read every stored row back and compare it with what was sent and what the clients were told."""
     from service.responses.codec import codebook_for
+
     from service.store.engine import make_engine
     from service.store.raw import RawConn
 

@@ -133,25 +133,27 @@ def list_cmd() -> None:
 @app.command()
 def export(
     slug: str,
-    out: Annotated[Path, typer.Option(help="output file")],
-    format: Annotated[str, typer.Option(help="csv, xlsx or json")] = "csv",
+    out: Annotated[Path, typer.Option(help="output file; its extension (.csv .xlsx .json .sav .dta) sets the format")],
+    format: Annotated[Optional[str], typer.Option(help="csv, xlsx, json, sav or dta (overrides the extension)")] = None,  # noqa: UP045
     labels: Annotated[Optional[str], typer.Option(help="write answer labels in zh or en")] = None,  # noqa: UP045
 ) -> None:
-    """Export every response as the canonical table (CSV/XLSX) or JSON."""
+    """Export every response as the canonical table (CSV/XLSX), SPSS (.sav), Stata (.dta) or JSON."""
     from service.responses import export as ex
     from service.surveys.service import load_ref
 
+    try:
+        fmt = ex.format_for(out, format)
+    except ValueError as e:
+        _fail(str(e))
+    if labels is not None and labels not in ("zh", "en"):
+        _fail(f"--labels: unknown language {labels!r}; use zh or en")
     engine = _ready_engine()
     ref = load_ref(engine, slug)
-    if format == "xlsx":
-        out.write_bytes(ex.to_xlsx(engine, ref, labels))
-    elif format in ("csv", "json"):
-        with out.open("w", encoding="utf-8", newline="") as f:
-            for chunk in (ex.to_csv if format == "csv" else ex.to_json)(engine, ref, labels):
-                f.write(chunk)
-    else:
-        _fail(f"unknown format {format!r}: csv, xlsx or json")
-    typer.echo(f"wrote {out}")
+    try:
+        ex.write_file(engine, ref, fmt, out, labels)
+    except OSError as e:
+        _fail(f"{out}: cannot write: {e.strerror or e}")
+    typer.echo(f"wrote {out} ({fmt})")
 
 
 @app.command("import")
@@ -320,14 +322,15 @@ def _analyze_files(definition: Path, responses: Path, wave: str | None, brand: s
         raise typer.Exit(1) from None
     if not responses.exists():
         _fail(f"{responses}: no such file")
+    offset = 1
     try:
-        df, _ = read_table(responses)
+        df, offset = read_table(responses, d)
         data = ResponseData.from_frame(d, df)
         run = summarize if summary else analyze
         result = run(d, data, wave=wave, brand=brand, segment=segs or None)
     except ValueError as e:
-        # from_frame counts data rows from 1; the file's line adds the header.
-        msg = re.sub(r"^row (\d+)", lambda m: f"{int(m.group(1)) + 1}", str(e))
+        # from_frame counts data rows from 1; the file's line adds the header row(s).
+        msg = re.sub(r"^row (\d+)", lambda m: f"{int(m.group(1)) + offset}", str(e))
         _fail(f"{responses}:{msg}" if msg[:1].isdigit() else f"{responses}: {msg}")
     result["source"] = {"store": "files", "definition": str(definition), "responses": str(responses)}
     return result

@@ -108,21 +108,18 @@ def export_responses(
     slug: str,
     state: State,
     _: Analyst,
-    format: Annotated[Literal["csv", "xlsx", "json"], Query()] = "csv",
+    format: Annotated[Literal["csv", "xlsx", "json", "sav", "dta"], Query()] = "csv",
     labels: Annotated[Literal["zh", "en"] | None, Query()] = None,
 ) -> RawResponse:
     """Every response, one row per (respondent, brand); ``labels`` writes answer labels in that language."""
     ref = surveys.load_ref(state.engine, _checked(slug))
-    fname = f"{ref.slug}-responses.{format}"
-    disp = {"Content-Disposition": f'attachment; filename="{fname}"'}
-    if format == "csv":
-        return StreamingResponse(export.to_csv(state.engine, ref, labels), media_type="text/csv", headers=disp)
-    if format == "json":
-        return StreamingResponse(export.to_json(state.engine, ref, labels), media_type="application/json",
+    kind = export.FORMATS[format]
+    disp = {"Content-Disposition": f'attachment; filename="{ref.slug}-responses.{format}"'}
+    if kind.text:
+        return StreamingResponse(export.stream(state.engine, ref, format, labels), media_type=kind.media_type,
                                  headers=disp)
-    data = export.to_xlsx(state.engine, ref, labels)
-    return RawResponse(data, headers=disp,
-                       media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    data = export.to_bytes(state.engine, ref, format, labels)
+    return RawResponse(data, headers=disp, media_type=kind.media_type)
 
 
 @router.get("/surveys/{slug}/analytics", responses={**AUTH, 413: {"description": "over the memory bound"},

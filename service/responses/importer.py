@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from analytics.data import ResponseData
 from service.errors import AppError
+from service.responses.export.cells import unguard_frame
 from service.store.raw import RawConn
 from service.surveys.service import SurveyRef
 from survey_defs.codebook import CHANNELS, META_COLUMNS, WEIGHT_COLUMN, Codebook, codebook_of, pack_rows
@@ -76,17 +77,37 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def read_table(path: Path) -> tuple[pd.DataFrame, int]:
-    """The file as strings; returns (frame, line offset) so data row r is reported as line r + offset."""
+def read_table(path: Path, definition: SurveyDefinition | None = None) -> tuple[pd.DataFrame, int]:
+    """The file as strings; returns (frame, line offset) so data row r is reported as line r + offset.
+
+    With the ``definition``, an exported XLSX's second header row (the column texts) is recognised and skipped.
+    """
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
             df = pd.read_excel(path, dtype=str, keep_default_na=False, sheet_name=0)
         else:
-            df = _read_csv(path)
+            df = unguard_frame(_read_csv(path))
     except Exception as e:  # every reader error becomes one message naming the file
         raise ValueError(f"cannot read {path.name} as a response table: {e}") from e
     df.columns = [str(c).strip() for c in df.columns]
-    return df, 1
+    return skip_label_row(df, definition) if definition is not None else (df, 1)
+
+
+def skip_label_row(df: pd.DataFrame, definition: SurveyDefinition) -> tuple[pd.DataFrame, int]:
+    """(frame, line offset) without the column-text row an XLSX export puts under the ids (service/responses/
+    export/xlsx.py): the first data row, when its ``respondent`` cell is empty and every non-empty item cell is
+    that item's text in one of the definition's languages (at least one such cell)."""
+    if df.empty or "respondent" not in df.columns or str(df["respondent"].iloc[0]).strip():
+        return df, 1
+    matched = 0
+    for c in df.columns:
+        cell = str(df[c].iloc[0]).strip()
+        if c not in definition.item_map or not cell:
+            continue
+        if cell not in definition.item(c).text.values():
+            return df, 1
+        matched += 1
+    return (df.iloc[1:].reset_index(drop=True), 2) if matched else (df, 1)
 
 
 def scan(definition: SurveyDefinition, df: pd.DataFrame, offset: int = 1) -> tuple[np.ndarray, list[str]]:
@@ -361,5 +382,5 @@ def import_frame(
 
 
 def import_file(engine: Engine, ref: SurveyRef, path: Path, **kw: Any) -> ImportReport:
-    df, offset = read_table(path)
+    df, offset = read_table(path, ref.definition)
     return import_frame(engine, ref, df, offset=offset, **kw)

@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from fastapi.testclient import TestClient
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Engine, text
 
 from service.responses.importer import ImportRejected, import_file

@@ -108,7 +108,8 @@ def test_bad_rows_are_reported_by_line_and_column(
 
 def test_item_texts_follow_the_label_language(client: TestClient, utility: str, admin: dict[str, str],
                                               tmp_path: Path) -> None:
-    """JSON and XLSX carry each item's question text in the chosen language (CSV keeps the importable layout)."""
+    """JSON and XLSX carry each item's question text in the chosen language (CSV keeps the importable layout);
+    the XLSX codebook has it in every language."""
     _submit_some(client)
     for lang, text_ in (("zh", "总体而言，您对江城电力的供电服务满意吗？"),
                         ("en", "Overall, how satisfied are you with the electricity service of Jiangcheng Power?")):
@@ -116,6 +117,8 @@ def test_item_texts_follow_the_label_language(client: TestClient, utility: str, 
         assert body["items"]["q_overall"]["text"] == text_
         f = tmp_path / f"{lang}.xlsx"
         f.write_bytes(client.get(f"{EXPORT}?format=xlsx&labels={lang}", headers=admin).content)
-        items = pd.read_excel(f, sheet_name="items", dtype=str)
-        assert items.set_index("item").loc["q_overall", "text"] == text_
+        sheet = pd.read_excel(f, sheet_name="responses", dtype=str, header=None)
+        assert sheet.iloc[1, sheet.iloc[0].tolist().index("q_overall")] == text_  # row 2: the column texts
+        book = pd.read_excel(f, sheet_name="codebook", dtype=str, keep_default_na=False)
+        assert book.loc[book["item"] == "q_overall", f"text ({lang})"].iloc[0] == text_
     assert client.get(f"{EXPORT}?format=csv&labels=fr", headers=admin).status_code == 422
