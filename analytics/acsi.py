@@ -93,9 +93,20 @@ def acsi_analysis(
     n_boot: int = 1000,
     random_state: int = 0,
     conf: float = 0.95,
+    ci_method: str = "percentile",
 ) -> dict[str, Any]:
-    """Fit the definition's latent model and return the index with its CI, the model and its quality criteria."""
+    """Fit the definition's latent model and return the index with its CI, the model and its quality criteria.
+
+    ``ci_method`` picks the bootstrap interval the index and construct scores report: ``"percentile"`` or
+    ``"bca"`` (bias-corrected and accelerated, docs/methods.md section 10.4); the output's ``interval`` says
+    which. Path and loading intervals stay percentile.
+    """
     from analytics.pls import PLSPathModel
+    from analytics.pls.bootstrap import CI_METHODS
+
+    if ci_method not in CI_METHODS:
+        raise ValueError(f"ci_method must be one of {', '.join(CI_METHODS)}, got {ci_method!r}")
+    lo_col, hi_col = ("bca_lower", "bca_upper") if ci_method == "bca" else ("ci_lower", "ci_upper")
 
     model = definition.model
     if model is None:
@@ -128,7 +139,7 @@ def acsi_analysis(
         b = boot.indices.loc[c.id]
         entry: dict[str, Any] = {
             "id": c.id, "label": labels[c.id], "mode": c.mode, "items": list(c.items),
-            "score": {"value": _num(b["estimate"]), "n": n_used, "ci": [_num(b["ci_lower"]), _num(b["ci_upper"])],
+            "score": {"value": _num(b["estimate"]), "n": n_used, "ci": [_num(b[lo_col]), _num(b[hi_col])],
                       "se": _num(b["se"])},
             "r2": _num(r2.loc[c.id, "r2"]) if c.id in r2.index else None,
             "r2_adj": _num(r2.loc[c.id, "r2_adj"]) if c.id in r2.index else None,
@@ -167,9 +178,12 @@ def acsi_analysis(
         "construct": sat,
         "value": _num(idx["estimate"]),
         "n": n_used,
-        "ci": [_num(idx["ci_lower"]), _num(idx["ci_upper"])],
+        "ci": [_num(idx[lo_col]), _num(idx[hi_col])],
         "se": _num(idx["se"]),
-        "ci_method": f"percentile bootstrap over respondents, {n_boot} resamples"
+        "interval": ci_method,
+        "ci_method": ("BCa (jackknife acceleration over " + boot.jackknife_units.replace("rows", "respondents")
+                      + ") " if ci_method == "bca" else "percentile ")
+                     + f"bootstrap over respondents, {n_boot} resamples"
                      + ("" if boot.resampling == "rows" else f" of {boot.resampling.replace('rows', 'respondents')}"),
         "brand": brand or definition.own_brand.id,
         "scheme": model.scheme,

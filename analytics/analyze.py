@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from analytics.benchmark import compare_brands, compare_waves, item_figures
+from analytics.calibration import CALIBRATED, FIXED, Calibration
 from analytics.data import ResponseData
 from analytics.inference import kish_effective_n
 from analytics.itemstats import item_statistics
@@ -60,17 +61,19 @@ def _section(fn: Callable[[], Any]) -> Any:
         return {"status": "error", "reason": str(exc)}
 
 
-def _items(definition: SurveyDefinition, data: ResponseData, brand: str, conf: float) -> dict[str, Any]:
+def _items(definition: SurveyDefinition, data: ResponseData, brand: str, conf: float,
+           cal: Calibration | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    groups = [(scored_items(definition, definition.respondent_item_ids), data)]
+    groups = [(scored_items(definition, definition.respondent_item_ids), data, cal)]
     rated = data.rated(brand)
-    groups.append((scored_items(definition, definition.brand_item_ids), data.take(rated) if not rated.all() else data))
-    for ids, sub in groups:
+    groups.append((scored_items(definition, definition.brand_item_ids), data.take(rated) if not rated.all() else data,
+                   cal if cal is None or rated.all() else cal.domain(rated)))
+    for ids, sub, c in groups:
         if not ids:
             continue
         codes = sub.code_matrix(ids, brand)
         stats = item_statistics(codes, [item_scoring(definition, i) for i in ids],
-                                [top_box(definition, i) for i in ids], sub.weight, conf)
+                                [top_box(definition, i) for i in ids], sub.weight, conf, calibration=c)
         out.update(item_sections(definition, stats))
     return out
 
@@ -144,10 +147,14 @@ def _priorities(definition: SurveyDefinition, data: ResponseData, tree: TreeResu
     return out
 
 
-def _weighting(definition: SurveyDefinition, data: ResponseData) -> tuple[ResponseData, dict[str, Any]]:
+def _weighting(definition: SurveyDefinition, data: ResponseData) -> tuple[ResponseData, dict[str, Any],
+                                                                          Calibration | None]:
     """Rake the analysed respondents to the definition's margins (from the data's weights as base weights).
 
-    Returns the data with its final weights and the ``weighting`` report (docs/analytics-json.md). Without a
+    Returns the data with its final weights, the ``weighting`` report (docs/analytics-json.md) and, when the
+    raking succeeded, its calibration (margin design and final weights): the CIs of the rate, the items and
+    the indices then use the calibrated variance (`analytics.calibration`), and the report says so
+    (``variance: "calibrated"``; ``"fixed-weight"`` for given weights, ``"unweighted"`` without). Without a
     weighting block the data's own weights (or none) are used as they are; when raking fails the base weights
     stay and the report says why (``status: "error"``).
     """
@@ -161,8 +168,9 @@ def _weighting(definition: SurveyDefinition, data: ResponseData) -> tuple[Respon
         ww = np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
         return weight_summary(n, kish_effective_n(ww), float(ww.min()), float(ww.max()))
 
+    fixed = {"variance": FIXED if base is not None else "unweighted"}
     if wb is None:
-        return data, unraked_weighting(base is not None, summary(base))
+        return data, unraked_weighting(base is not None, summary(base)), None
     rep: dict[str, Any] = {
         "method": "raking", "base": "equal" if base is None else "data weights",
         "margins": {k: dict(v) for k, v in wb.margins.items()},
@@ -171,7 +179,7 @@ def _weighting(definition: SurveyDefinition, data: ResponseData) -> tuple[Respon
     }
     if n == 0:
         return data, {**rep, "iterations": 0, "converged": None, "max_error": None, **summary(None),
-                      "status": "insufficient_data", "reason": "no respondents to weight"}
+                      "status": "insufficient_data", "reason": "no respondents to weight", **fixed}, None
     bounds = None if wb.trim is None else (wb.trim.min, wb.trim.max)
     try:
         with warnings.catch_warnings():
@@ -181,7 +189,7 @@ def _weighting(definition: SurveyDefinition, data: ResponseData) -> tuple[Respon
     except ValueError as exc:
         return data, {**rep, "iterations": 0, "converged": False, "max_error": None, **summary(base),
                       "status": "error", "reason": f"{exc}; the statistics use the "
-                      + ("data's own weights" if base is not None else "unweighted data")}
+                      + ("data's own weights" if base is not None else "unweighted data"), **fixed}, None
     notes = [f"{item}={code}: no analysed respondents; its population share {share:g} was left out and the other "
              f"shares of {item!r} renormalised" for item, gone in (res.dropped or {}).items()
              for code, share in gone.items()]
@@ -190,7 +198,7 @@ def _weighting(definition: SurveyDefinition, data: ResponseData) -> tuple[Respon
                      f" > tol {wb.tol:g}); the weights are used as they stand")
     return raked, {**rep, "iterations": res.iterations, "converged": res.converged, "max_error": res.max_deviation,
                    **summary(res.weights), "n_trimmed": res.n_trimmed, "dropped": res.dropped or {},
-                   "warnings": notes}
+                   "warnings": notes, "variance": CALIBRATED}, res.calibration()
 
 
 def _servqual(definition: SurveyDefinition, data: ResponseData, brand: str, conf: float) -> dict[str, Any] | None:
@@ -313,7 +321,7 @@ def analyze(
     }
     flags = flag_quality(sub, speeder_fraction=speeder_fraction, min_grid=min_grid)
     kept, report = apply_exclusions(sub, flags, exclusion_rule if exclude_flags else ())
-    kept, weighting = _weighting(d, kept)
+    kept, weighting, cal = _weighting(d, kept)
     flagged = sorted(flags.reasons)[:MAX_FLAG_EXAMPLES]
     out["quality"] = {**flags.summary(), "exclusions": report,
                       "examples": [{"respondent": str(sub.respondent_id[i]), "reasons": flags.reasons[i]}
@@ -327,16 +335,18 @@ def analyze(
         out["acsi"] = _section(lambda: _acsi(d, kept, n_boot, random_state, conf))
         return to_jsonable(out)
 
-    out["items"] = _section(lambda: _items(d, kept, own, conf))
+    out["items"] = _section(lambda: _items(d, kept, own, conf, cal))
 
     def sat_rate() -> dict[str, Any] | None:
         if d.loyalty is None:
             return no_satisfaction_item()
         sid = d.loyalty.satisfaction_item
         per = d.is_per_brand(sid)
-        frame = kept.take(kept.rated(own)) if per else kept
+        rated = kept.rated(own) if per else np.ones(kept.n, dtype=bool)
+        frame = kept.take(rated) if not rated.all() else kept
+        c = cal if cal is None or rated.all() else cal.domain(rated)
         est = satisfaction_rate(frame.codes(sid, own if per else None), item_scoring(d, sid), top_box(d, sid),
-                                frame.weight, conf)
+                                frame.weight, conf, calibration=c)
         return {**est.to_dict(), "item": sid, "boxes": top_box(d, sid)}
 
     out["satisfaction_rate"] = _section(sat_rate)
@@ -348,7 +358,7 @@ def analyze(
             out[k] = missing
     else:
         try:
-            trees[own] = compute_tree(d, kept, brand=own, conf=conf)
+            trees[own] = compute_tree(d, kept, brand=own, conf=conf, calibration=cal)
             out["index"] = tree_dict(trees[own])
         except ValueError as exc:
             out["index"] = insufficient(kept.n, str(exc))
@@ -359,7 +369,8 @@ def analyze(
                 continue
             if b != own:
                 try:
-                    trees[b] = compute_tree(d, kept, brand=b, weights=trees[own].node_weights, conf=conf)
+                    trees[b] = compute_tree(d, kept, brand=b, weights=trees[own].node_weights, conf=conf,
+                                            calibration=cal)
                 except ValueError as exc:
                     brands[b] = insufficient(0, str(exc))
                     continue

@@ -11,19 +11,24 @@ where W_v = sum of weights with answer v, W2_v = sum of squared weights and s_v 
 weights se = sd / sqrt(n). The CI is m +- t_{n_eff - 1} se. The top-box share uses the Wilson interval
 (`analytics.satisfaction_rate`), and so does each share of the distribution (Wilson 1927 on n_eff, as a
 fraction; vectorised over the scale points).
+
+When the weights come from raking in the analysis (``calibration``), the mean's and the top-box share's
+variances are the calibrated ones (`analytics.calibration`, docs/methods.md section 10.1) instead; the
+distribution's shares keep their Wilson intervals on n_eff.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
+from analytics.calibration import Calibration, calibrated_mean_variances
 from analytics.inference import Estimate, check_weights, mean_ci, z_quantile
 from analytics.satisfaction_rate import proportion_estimate, top_box_threshold
-from analytics.scoring import ItemScoring
+from analytics.scoring import ItemScoring, score_matrix
 
 __all__ = ["CodeError", "ItemStats", "checked_histogram", "code_histogram", "histogram_means", "item_statistics",
            "stats_from_histogram"]
@@ -132,6 +137,7 @@ def item_statistics(
     top_box: list[int],
     weights: NDArray[np.float64] | None = None,
     conf: float = 0.95,
+    calibration: Calibration | None = None,
 ) -> list[ItemStats]:
     """Statistics of every column of an (n, k) code matrix.
 
@@ -141,6 +147,8 @@ def item_statistics(
     rules : scoring rule per column (`analytics.scoring.item_scoring`).
     top_box : number of top points counted as satisfied per column (``Scale.top_box_count``).
     weights : (n,) respondent weights or None.
+    calibration : the raking that made ``weights`` (domain: these n respondents); the means' and top-box
+        shares' CIs then use the calibrated variance (module docstring).
 
     An item nobody answered gets ``mean``/``top_box`` marked insufficient data (with the item in the reason);
     an item with one answer has no CI; a constant item carries a ``constant`` warning.
@@ -150,7 +158,32 @@ def item_statistics(
         raise ValueError(f"codes {codes.shape} do not match {len(rules)} scoring rules / {len(top_box)} top-box counts")
     w = None if weights is None else check_weights(weights, codes.shape[0])
     hist = checked_histogram(codes, rules, w)
-    return stats_from_histogram(hist, rules, top_box, conf)
+    out = stats_from_histogram(hist, rules, top_box, conf)
+    if calibration is None:
+        return out
+    calibration.check(w, "item statistics")
+    S = score_matrix(codes, rules)
+    T = np.column_stack([r.oriented(codes[:, j].astype(np.float64)) >= top_box_threshold(r, t)
+                         for j, (r, t) in enumerate(zip(rules, top_box, strict=True))]).astype(np.float64)
+    T[np.isnan(S)] = np.nan
+    var = calibrated_mean_variances(np.hstack([S, T]), calibration)
+    k = len(rules)
+    return [_calibrated(st, rule, float(var[j]), float(var[k + j]), conf) for j, (st, rule) in
+            enumerate(zip(out, rules, strict=True))]
+
+
+def _calibrated(st: ItemStats, rule: ItemScoring, var_mean: float, var_top: float, conf: float) -> ItemStats:
+    """An item's statistics with the mean's and top-box share's CIs from their calibrated variances."""
+    mean, tb = st.mean, st.top_box
+    if mean.value is not None and mean.ci is not None and np.isfinite(var_mean):
+        se = float(np.sqrt(max(var_mean, 0.0)))
+        lo, hi = mean_ci(mean.value, se, max((mean.n_eff or mean.n) - 1.0, 1.0), conf)
+        mean = replace(mean, ci=(max(lo, rule.score_min), min(hi, rule.score_max)), se=se)
+    if tb.value is not None and np.isfinite(var_top):
+        p = tb.value / 100.0
+        n_eff = tb.n_eff if tb.n_eff is not None else float(tb.n)
+        tb = proportion_estimate(p, 1.0, tb.n, n_eff, conf, what=f"top box of {st.item_id!r}", variance=var_top)
+    return replace(st, mean=mean, top_box=tb)
 
 
 def checked_histogram(

@@ -148,4 +148,4 @@ def weight_summary(n: int, n_eff: float, w_min: float | None, w_max: float | Non
 def unraked_weighting(weighted: bool, summary: dict[str, Any]) -> dict[str, Any]:
     """The ``weighting`` report without a weighting block: the data's own weights (or none) as they are."""
     return {"method": "given" if weighted else "none", "margins": None, "iterations": 0, "converged": None,
-            "max_error": None, **summary}
+            "max_error": None, **summary, "variance": "fixed-weight" if weighted else "unweighted"}

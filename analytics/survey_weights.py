@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
+from analytics.calibration import Calibration, MarginDesign
 from analytics.data import ResponseData
 from analytics.inference import check_weights, kish_effective_n
 
@@ -50,6 +51,14 @@ class RakeResult:
     n_trimmed: int = 0
     dropped: dict[str, dict[str, float]] | None = None
     """Margin categories without respondents that `rake_data` left out (``drop_empty``), with their shares."""
+    design: MarginDesign | None = None
+    """The raking variables' categories per respondent: what the calibrated variance regresses on."""
+
+    def calibration(self) -> Calibration:
+        """The margin design with the final weights, for calibrated variances (`analytics.calibration`)."""
+        if self.design is None:
+            raise ValueError("this raking result has no margin design")
+        return Calibration(self.design, self.weights)
 
     @property
     def min_weight(self) -> float:
@@ -170,8 +179,10 @@ def rake(
     n_trim = 0
     if trim:
         n_trim = int((np.isclose(w[pos], lo_b, rtol=1e-6) | np.isclose(w[pos], hi_b, rtol=1e-6)).sum())
+    design = MarginDesign(tuple(cats), tuple(c for c, _ in cats.values()),
+                          tuple(int(t.shape[0]) for _, t in cats.values()))
     return RakeResult(w, it, dev, converged, ne, n / ne if ne > 0 else float("inf"),
-                      bounds=(lo, hi) if trim else None, n_trimmed=n_trim)
+                      bounds=(lo, hi) if trim else None, n_trimmed=n_trim, design=design)
 
 
 def rake_data(

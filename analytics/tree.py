@@ -26,7 +26,15 @@ z_ij = w_i o_ij (x_ij - m_j) / W_j, so respondent i's influence on I is u_i = su
 This is the delta method with the full item covariance matrix estimated on pairwise-available answers: it
 accounts for the correlation between items and for each item's own n, so it is honest under missing data
 and with survey weights. The interval is I +- t_{n_eff-1} se. The coverage is checked by simulation in
-``tests/analytics/test_coverage.py``. (Bootstrap intervals for differences of indices are in
+``tests/analytics/test_coverage.py``.
+
+When the weights come from raking in the analysis (``calibration``), the same delta method runs on the
+calibration residuals of the linearised values instead (`analytics.calibration`; docs/methods.md section
+10.1): the columns d_j of D (d_ij = o_ij (x_ij - m_j)) are regressed, with the final weights, on the raking
+margins' indicators over all raked respondents, and M = sum_i w_i^2 e_i e_i' / (1 - h_i)^2 uses the residuals e
+(h_i the respondent's leverage in that regression). Every node
+is linear in the columns, so one residualisation serves the whole tree. The result's ``variance`` says which
+was used. (Bootstrap intervals for differences of indices are in
 `analytics.benchmark`.)
 
 The sufficient statistics behind the aggregate tree, and the accumulator of the streamed path, are in
@@ -37,10 +45,12 @@ in `analytics.tree_weights`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from analytics.calibration import CALIBRATED, Calibration
 from analytics.data import ResponseData
 from analytics.itemstats import checked_histogram, histogram_means
 from analytics.scoring import score_matrix
@@ -100,6 +110,7 @@ def compute_tree(
     conf: float = 0.95,
     respondent_level: bool = True,
     outcome_item: str | None = None,
+    calibration: Calibration | None = None,
 ) -> TreeResult:
     """Compute every node score of the indicator tree with CIs, for one brand.
 
@@ -113,6 +124,8 @@ def compute_tree(
         paired tests; skip for speed).
     outcome_item : the overall-satisfaction item for ``derive: regression`` (default
         ``definition.loyalty.satisfaction_item``).
+    calibration : the raking that made ``data``'s weights (domain: the respondents of ``data``); the CIs then
+        use the calibrated variance (module docstring). None: the weights are taken as fixed.
 
     Raises
     ------
@@ -167,9 +180,16 @@ def compute_tree(
             R[:, nd.index] = combine(R[:, list(nd.children)], wt.weights)
 
     M, node_n, sw, sw2 = tree_moments(codes, rules, m, w, nodes, leaf_col)
+    if calibration is not None:
+        cal = calibration if all_rows else calibration.domain(rows)
+        cal.check(w, "indicator tree")
+        D = np.nan_to_num((X if X is not None else score_matrix(codes, rules)) - m[None, :])
+        # finish_tree scales by n/(n-1) of the frame; the calibrated sum has its own small-sample (leverage) factor
+        M = cal.influence_covariance(D) * ((n - 1) / n if n > 1 else 1.0)
     stats = TreeStatistics(n, hist, M, node_n, sw, sw2)
-    return finish_tree(lay, stats, nw, wsrc, warnings, brand_id, conf, rows=rows,
-                       respondent_scores=R if respondent_level else None, weights=w)
+    res = finish_tree(lay, stats, nw, wsrc, warnings, brand_id, conf, rows=rows,
+                      respondent_scores=R if respondent_level else None, weights=w)
+    return res if calibration is None else replace(res, variance=CALIBRATED)
 
 
 def index_from_means(result: TreeResult, means: NDArray[np.float64], node: str | None = None) -> NDArray[np.float64]:

@@ -152,6 +152,9 @@ class TreeResult:
     warnings: list[str] = field(default_factory=list)
     histogram: tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]] | None = None
     rules: list[ItemScoring] = field(default_factory=list)
+    variance: str = "fixed-weight"
+    """How the CIs were computed: ``"fixed-weight"`` linearisation, or ``"calibrated"`` (raked weights,
+    `analytics.calibration`)."""
 
     def item_stats(self, top_box: list[int] | None = None, conf: float = 0.95) -> list[ItemStats]:
         """Item statistics of the tree's items on the frame, from the histogram already computed (no new pass).

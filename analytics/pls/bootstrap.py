@@ -13,7 +13,16 @@ resampled data set is ever materialised.
 
 Inference (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*; Hair et al., *Primer*, §5.4):
 standard error = standard deviation (n − 1) of the bootstrap estimates, ``t = estimate / se``, and the
-percentile interval is the (α/2, 1 − α/2) quantiles of the bootstrap distribution.
+percentile interval is the (α/2, 1 − α/2) quantiles of the bootstrap distribution. Next to it every table has
+the BCa interval (Efron 1987; Efron & Tibshirani 1993, ch. 14; docs/methods.md section 10.4): the quantiles at
+
+    α_k = Φ(z0 + (z0 + z_k) / (1 − a (z0 + z_k))),   z_k = Φ⁻¹(α/2), Φ⁻¹(1 − α/2),
+    z0 = Φ⁻¹((#{θ* < θ̂} + #{θ* = θ̂}/2) / B),   a = Σ (θ̄ − θ_(j))³ / (6 (Σ (θ̄ − θ_(j))²)^(3/2))
+
+with θ_(j) the estimate without unit j (the jackknife, fitted in batches like the resamples: its count
+vectors are all ones but a zero). Up to ``JACKKNIFE_UNITS`` resampling units the jackknife deletes one at a
+time; above, one of ``JACKKNIFE_GROUPS`` random groups of units at a time (the grouped jackknife: a is a ratio
+of the influence values' third and second moments, which groups of many units estimate as well).
 
 Large samples: above ``GROUPED_ABOVE`` rows the resampling units are ``N_GROUPS`` random groups of rows
 (the random-group bootstrap; Wolter 2007, *Introduction to Variance Estimation*, ch. 2): the rows are assigned
@@ -43,6 +52,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy import stats
 
 from analytics.pls import ipma as _ipma
 from analytics.pls._blas import single_threaded_blas
@@ -61,6 +71,9 @@ P_CACHE_BYTES = 64 * 2**20  # build the product matrix P once when it fits in th
 ROW_CHUNK = 8192
 GROUPED_ABOVE = 20_000  # rows; at most this many, resample rows exactly
 N_GROUPS = 4_000
+JACKKNIFE_UNITS = 1_000  # at most this many resampling units: delete-one jackknife for the BCa acceleration
+JACKKNIFE_GROUPS = 200  # otherwise delete one of this many random groups of units
+CI_METHODS = ("percentile", "bca")
 
 REASON_CONSTANT = "an item is constant in the resample"
 REASON_SINGULAR = "singular matrix in the PLS algebra"
@@ -102,14 +115,18 @@ class BootstrapResult:
     ----------
     n_boot : resamples drawn. n_ok : resamples that entered the statistics. n_failed : the rest.
     failures : count per failure reason. failed_resamples : their positions in 0 … n_boot − 1.
-    ci : confidence level of the percentile intervals. entropy : the seed's entropy (reproduces the run
+    ci : confidence level of the intervals. entropy : the seed's entropy (reproduces the run
     as ``random_state`` when none was given). n_jobs : worker threads used.
     estimates : full-sample estimate per parameter group (Series).
     samples : bootstrap estimates per group (DataFrame, one row per successful resample).
 
+    jackknife : the jackknife estimates per group (one row per deleted unit or group; NaN where the fit failed),
+    for the BCa acceleration. jackknife_units : what was deleted ("rows", or "<G> random groups of ...").
+
     The tables ``paths``, ``weights``, ``loadings``, ``indices``, ``total_effects`` and ``r2`` each have
-    columns ``estimate, boot_mean, se, t, ci_lower, ci_upper``. ``indices`` exists only when the items' scale
-    bounds were known (given to the bootstrap, or as the model's ``scale``): an index needs them.
+    columns ``estimate, boot_mean, se, t, ci_lower, ci_upper`` (percentile) and ``bca_lower,
+    bca_upper``. ``indices`` exists only when the items' scale bounds were known (given to the bootstrap, or as
+    the model's ``scale``): an index needs them.
     """
 
     n_boot: int
@@ -122,13 +139,15 @@ class BootstrapResult:
     estimates: dict[str, pd.Series] = field(repr=False)
     samples: dict[str, pd.DataFrame] = field(repr=False)
     resampling: str = "rows"  # or "<N> random groups of rows" (above GROUPED_ABOVE rows)
+    jackknife: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    jackknife_units: str = "rows"
 
     @property
     def n_ok(self) -> int:
         return self.n_boot - self.n_failed
 
     def table(self, group: str) -> pd.DataFrame:
-        """Summary of one parameter group: estimate, bootstrap mean, SE, t and percentile CI."""
+        """Summary of one parameter group: estimate, bootstrap mean, SE, t, percentile and BCa CIs."""
         if group not in self.estimates:
             hint = (" (pass scale_min and scale_max to bootstrap(), or build the model with scale=(min, max))"
                     if group == "indices" else "")
@@ -141,6 +160,10 @@ class BootstrapResult:
         fixed = se <= 1e-12 * np.maximum(1.0, est.abs())  # e.g. a single item's weight: no t value
         with np.errstate(divide="ignore", invalid="ignore"):
             t = (est / se).mask(fixed)
+        jk = self.jackknife.get(group)
+        blo, bhi = bca_bounds(est.to_numpy(), s.to_numpy(), None if jk is None else jk.to_numpy(), self.ci)
+        blo[fixed.to_numpy()] = est.to_numpy()[fixed.to_numpy()]
+        bhi[fixed.to_numpy()] = est.to_numpy()[fixed.to_numpy()]
         return pd.DataFrame(
             {
                 "estimate": est,
@@ -149,6 +172,8 @@ class BootstrapResult:
                 "t": t,
                 "ci_lower": q.iloc[0],
                 "ci_upper": q.iloc[1],
+                "bca_lower": pd.Series(blo, index=est.index),
+                "bca_upper": pd.Series(bhi, index=est.index),
             }
         )
 
@@ -253,24 +278,42 @@ def run_bootstrap(
     endo = list(spec.endogenous)
     est = model._est
 
-    def cat(attr: str) -> Array:
-        return np.concatenate([getattr(b, attr) for b in blocks])[ok]
+    def collect(bl: list[_Block], keep: NDArray[np.bool_] | None) -> dict[str, Array]:
+        """Per parameter group, the (fits, parameters) estimates: the kept rows, or all with failures NaN."""
+        reasons = np.concatenate([b.reason for b in bl])
 
-    boot_paths = cat("paths")
-    boot_total = cat("total")
-    groups: dict[str, tuple[list[str], Array, Array]] = {
-        "paths": (path_lab, np.array([est.paths[0][s, t] for s, t in path_idx]),
-                  np.stack([boot_paths[:, s, t] for s, t in path_idx], axis=1)),
-        "weights": (list(spec.items), est.item_weights[0], cat("weights")),
-        "loadings": (list(spec.items), est.loadings[0], cat("loadings")),
-        "total_effects": (tot_lab, np.array([est.total[0][s, t] for s, t in reach]),
-                          np.stack([boot_total[:, s, t] for s, t in reach], axis=1)),
-        "r2": ([names[i] for i in endo], est.r2[0, endo], cat("r2")[:, endo]),
+        def cat(attr: str) -> Array:
+            a = np.concatenate([getattr(b, attr) for b in bl]).astype(np.float64)
+            if keep is not None:
+                return a[keep]
+            a[reasons != ""] = np.nan
+            return a
+
+        paths_, total_ = cat("paths"), cat("total")
+        out = {"paths": np.stack([paths_[:, s, t] for s, t in path_idx], axis=1),
+               "weights": cat("weights"), "loadings": cat("loadings"),
+               "total_effects": np.stack([total_[:, s, t] for s, t in reach], axis=1), "r2": cat("r2")[:, endo]}
+        if ranges is not None:
+            out["indices"] = cat("indices")
+        return out
+
+    boot = collect(blocks, ok)
+    labels: dict[str, tuple[list[str], Array]] = {
+        "paths": (path_lab, np.array([est.paths[0][s, t] for s, t in path_idx])),
+        "weights": (list(spec.items), est.item_weights[0]),
+        "loadings": (list(spec.items), est.loadings[0]),
+        "total_effects": (tot_lab, np.array([est.total[0][s, t] for s, t in reach])),
+        "r2": ([names[i] for i in endo], est.r2[0, endo]),
     }
     if ranges is not None:
         lo, hi = ranges
         full_idx = model.indices(_as_map(spec.items, lo), _as_map(spec.items, hi), weights=index_weights)
-        groups["indices"] = (names, full_idx.to_numpy(), cat("indices"))
+        labels["indices"] = (names, full_idx.to_numpy())
+    groups = {g: (lab, v, boot[g]) for g, (lab, v) in labels.items()}
+    jk_counts, jk_units = _jackknife_counts(units, ss, grouped)
+    with single_threaded_blas():
+        jk_blocks = [_fit_counts(ctx, jk_counts[a : a + size]) for a in range(0, jk_counts.shape[0], size)]
+    jk = collect(jk_blocks, None)
     return BootstrapResult(
         n_boot=int(n_boot),
         n_failed=int(failed.size),
@@ -282,7 +325,51 @@ def run_bootstrap(
         estimates={g: pd.Series(v, index=lab, name=g) for g, (lab, v, _) in groups.items()},
         samples={g: pd.DataFrame(s, columns=lab) for g, (lab, _, s) in groups.items()},
         resampling=f"{N_GROUPS} random groups of rows" if grouped else "rows",
+        jackknife={g: pd.DataFrame(jk[g], columns=lab) for g, (lab, _) in labels.items()},
+        jackknife_units=jk_units,
     )
+
+
+def _jackknife_counts(units: int, ss: np.random.SeedSequence, grouped: bool) -> tuple[Array, str]:
+    """The jackknife's count vectors over the resampling units: delete one unit at a time, or (above
+    ``JACKKNIFE_UNITS``) one of ``JACKKNIFE_GROUPS`` random groups of units (module docstring)."""
+    what = f"{N_GROUPS} random groups of rows" if grouped else "rows"
+    if units <= JACKKNIFE_UNITS:
+        return 1.0 - np.eye(units), what
+    g = np.random.default_rng(ss.spawn(1)[0]).permutation(units) % JACKKNIFE_GROUPS
+    counts = np.ones((JACKKNIFE_GROUPS, units))
+    counts[g, np.arange(units)] = 0.0
+    return counts, f"{JACKKNIFE_GROUPS} random groups of {what}"
+
+
+def bca_bounds(estimate: Array, samples: Array, jackknife: Array | None, ci: float) -> tuple[Array, Array]:
+    """BCa bounds (Efron 1987) per column of ``samples`` (B × p) around ``estimate`` (p,), with the acceleration
+    from the jackknife estimates (J × p, NaN rows = failed fits; None: a = 0, the bias-corrected percentile
+    interval). Formulas in the module docstring; NaN where a bound cannot be formed (every replicate on one
+    side of the estimate, fewer than 2 replicates)."""
+    B, p = samples.shape
+    lo = np.full(p, np.nan)
+    hi = np.full(p, np.nan)
+    if B < 2:
+        return lo, hi
+    below = (samples < estimate[None, :]).sum(axis=0) + 0.5 * (samples == estimate[None, :]).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z0 = stats.norm.ppf(below / B)
+    a = np.zeros(p)
+    if jackknife is not None and jackknife.shape[0] > 2:
+        jk = jackknife[~np.isnan(jackknife).any(axis=1)]
+        if jk.shape[0] > 2:
+            d = jk.mean(axis=0)[None, :] - jk
+            den = 6.0 * (d**2).sum(axis=0) ** 1.5
+            with np.errstate(divide="ignore", invalid="ignore"):
+                a = np.where(den > 0, (d**3).sum(axis=0) / np.where(den > 0, den, 1.0), 0.0)
+    zq = stats.norm.ppf([(1 - ci) / 2, (1 + ci) / 2])
+    ok = np.isfinite(z0)
+    for j in np.flatnonzero(ok):
+        zz = z0[j] + zq
+        alpha = stats.norm.cdf(z0[j] + zz / (1 - a[j] * zz))
+        lo[j], hi[j] = np.quantile(samples[:, j], alpha)
+    return lo, hi
 
 
 def _run_block(ctx: _Context, seed: np.random.SeedSequence, size: int) -> _Block:
@@ -293,14 +380,22 @@ def _run_block(ctx: _Context, seed: np.random.SeedSequence, size: int) -> _Block
 
 def _fit_block(ctx: _Context, seed: np.random.SeedSequence, size: int) -> _Block:
     rng = np.random.default_rng(seed)
-    Z, spec = ctx.Z, ctx.spec
-    n, p = Z.shape
+    n = ctx.Z.shape[0]
     units = n if ctx.Pg is None else ctx.Pg.shape[0]
     draws = rng.integers(0, units, size=(size, units))
     draws += (np.arange(size) * units)[:, None]
     counts = np.bincount(draws.ravel(), minlength=size * units).reshape(size, units).astype(np.float64)
     del draws
-    nb: Array | float = float(n)
+    return _fit_counts(ctx, counts, resample=True)
+
+
+def _fit_counts(ctx: _Context, counts: Array, resample: bool = False) -> _Block:
+    """Fit one batch of weighted samples given by their multiplicity counts over the resampling units (rows,
+    or groups of rows): bootstrap resamples (``resample``: each sums to n) or jackknife deletions."""
+    Z, spec = ctx.Z, ctx.spec
+    n, p = Z.shape
+    size = counts.shape[0]
+    nb: Array | float = float(n) if resample else counts.sum(axis=1)[:, None]
     if ctx.Pg is not None and ctx.mg is not None:
         G = counts @ ctx.Pg
         nb = (counts @ ctx.mg)[:, None]  # each resample's number of rows

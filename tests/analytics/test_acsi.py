@@ -107,3 +107,16 @@ def test_thin_data_and_no_model() -> None:
     u = load_template("nps_quick")
     assert u.model is None
     assert analyze(u, simulate(u, 50, random_state=1), n_boot=50)["acsi"] is None
+
+
+def test_acsi_index_reports_the_chosen_bootstrap_interval() -> None:
+    d = load_template("acsi_standard")
+    data = simulate(d, 1200, random_state=6, missing=0.03)
+    pct = acsi_analysis(d, data, n_boot=200)
+    bca = acsi_analysis(d, data, n_boot=200, ci_method="bca")
+    assert pct["interval"] == "percentile" and bca["interval"] == "bca"
+    assert bca["value"] == pytest.approx(pct["value"]) and bca["se"] == pytest.approx(pct["se"])
+    assert bca["ci"][0] < bca["value"] < bca["ci"][1] and bca["ci"] != pytest.approx(pct["ci"])
+    assert "BCa" in bca["ci_method"] and "random groups" in bca["ci_method"]  # 1,200 rows: grouped jackknife
+    with pytest.raises(ValueError, match="ci_method"):
+        acsi_analysis(d, data, n_boot=20, ci_method="basic")

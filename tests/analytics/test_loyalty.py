@@ -6,14 +6,17 @@ from analytics.loyalty import expected_lifetime, lifetime_value, loyalty_analysi
 from tests.analytics.conftest import make_definition
 
 
-def test_nps_hand_computed_with_multinomial_ci() -> None:
+def test_nps_hand_computed_with_multinomial_se_and_adjusted_wald_ci() -> None:
     x = np.array([10, 9, 9, 8, 7, 6, 3, 0, 10, 10.0])  # 5 promoters, 2 passives, 3 detractors
     r = nps(x)
     assert r.nps.value == pytest.approx(20) and (r.promoters, r.passives, r.detractors) == pytest.approx((50, 20, 30))
     pp, pd = 0.5, 0.3
     se = 100 * np.sqrt((pp * (1 - pp) + pd * (1 - pd) + 2 * pp * pd) / 10)
     assert r.nps.se == pytest.approx(se)
-    assert r.nps.ci == pytest.approx((20 - 1.959963984540054 * se, 20 + 1.959963984540054 * se))
+    # adjusted Wald (Bonett & Price 2012): one pseudo-count each to promoters and detractors, two to n
+    tp, td = 6 / 12, 4 / 12
+    h = 1.959963984540054 * 100 * np.sqrt((tp + td - (tp - td) ** 2) / 12)
+    assert r.nps.ci == pytest.approx((100 * (tp - td) - h, 100 * (tp - td) + h))
 
 
 def test_nps_weighted_uses_kish_and_thin_data() -> None:

@@ -57,7 +57,8 @@ def test_tables(model: PLSPathModel) -> None:
     b = model.bootstrap(200, random_state=1, scale_min=1, scale_max=10)
     assert isinstance(b, BootstrapResult) and b.n_boot == 200 and b.n_failed == 0 and b.n_ok == 200
     for table in (b.paths, b.weights, b.loadings, b.indices, b.total_effects, b.r2):
-        assert list(table.columns) == ["estimate", "boot_mean", "se", "t", "ci_lower", "ci_upper"]
+        assert list(table.columns) == ["estimate", "boot_mean", "se", "t", "ci_lower", "ci_upper", "bca_lower",
+                                       "bca_upper"]
     assert list(b.paths.index) == [f"{s} -> {t}" for s, t in ECSI_PATH_LIST]
     assert len(b.total_effects) == 21
     p = b.paths
@@ -202,3 +203,35 @@ def test_grouped_bootstrap_matches_the_row_bootstrap(monkeypatch: pytest.MonkeyP
         ratio = (a["se"] / b["se"]).dropna()
         # 300 resamples: each SE carries ~4% Monte-Carlo error, so their ratio is within ~15% of 1
         assert ratio.between(0.8, 1.25).all(), ratio.describe()
+
+
+def test_bca_bounds_reduce_to_percentile_without_bias_or_skew_and_shift_with_bias() -> None:
+    from analytics.pls.bootstrap import bca_bounds
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(2001)
+    samples = np.concatenate([x, -x])[:, None]  # symmetric around 0: z0 = 0
+    jk = np.linspace(-1, 1, 41)[:, None]  # symmetric: a = 0
+    lo, hi = bca_bounds(np.array([0.0]), samples, jk, 0.9)
+    np.testing.assert_allclose([lo[0], hi[0]], np.quantile(samples[:, 0], [0.05, 0.95]))
+    lo2, hi2 = bca_bounds(np.array([0.5]), samples, jk, 0.9)  # most replicates below the estimate: z0 > 0
+    assert lo2[0] > lo[0] and hi2[0] > hi[0]
+    skew = np.array([0.0, 0.0, 0.0, 3.0])[:, None]  # one influential deletion: a != 0 moves the bounds
+    lo3, hi3 = bca_bounds(np.array([0.0]), samples, skew, 0.9)
+    d = skew[:, 0].mean() - skew[:, 0]
+    a = (d**3).sum() / (6 * (d**2).sum() ** 1.5)
+    z = np.array([-1.6448536269514729, 1.6448536269514729])
+    alpha = __import__("scipy").stats.norm.cdf(z / (1 - a * z))
+    np.testing.assert_allclose([lo3[0], hi3[0]], np.quantile(samples[:, 0], alpha))
+    assert np.isnan(bca_bounds(np.array([9.0]), samples, jk, 0.9)[0][0])  # every replicate below: no bound
+
+
+def test_jackknife_rows_are_the_fits_without_one_row(model: PLSPathModel, ecsi_data: pd.DataFrame) -> None:
+    b = model.bootstrap(20, random_state=2, scale_min=1, scale_max=10)
+    n = len(ecsi_data)
+    assert b.jackknife_units == "rows" and len(b.jackknife["paths"]) == n
+    m = PLSPathModel(ECSI_BLOCKS, ECSI_PATH_LIST).fit(ecsi_data.drop(index=ecsi_data.index[5]))
+    np.testing.assert_allclose(b.jackknife["indices"].iloc[5], m.indices(1, 10),
+                               atol=1e-8)
+    t = b.indices
+    assert (t["bca_lower"] < t["estimate"]).all() and (t["estimate"] < t["bca_upper"]).all()
