@@ -8,7 +8,7 @@ imputed and rows dropped. The index is the satisfaction construct's ACSI-style s
 
     ACSI = (sum_i w~_i xbar_i - Min) / (Max - Min) * 100,   Min = sum_i w~_i min_i,  Max = sum_i w~_i max_i,
 
-with w~ the outer weights (``outer_weights_``) rescaled to sum 1 (methods.md section 5; `PLSPathModel.index`
+with w~ the outer weights (``outer_weights_``) rescaled to sum 1 (docs/methods.md section 5; `PLSPathModel.index`
 with its default ``weights="standardized"``), and a percentile bootstrap CI over respondents. Quality criteria
 follow Hair et al., *A Primer on PLS-SEM*: reliability (alpha, rho_A, rho_C >= 0.70), convergent validity
 (AVE >= 0.50), discriminant validity (HTMT < 0.85 strict, < 0.90 lenient; Henseler et al. 2015) and

@@ -269,7 +269,7 @@ def _kano(definition: SurveyDefinition, data: ResponseData, brand: str, conf: fl
 
 def _acsi(definition: SurveyDefinition, data: ResponseData, n_boot: int, random_state: int,
           conf: float) -> dict[str, Any] | None:
-    """The ACSI-style PLS index (methods.md section 5) when the definition has a latent model block."""
+    """The ACSI-style PLS index (docs/methods.md section 5) when the definition has a latent model block."""
     if definition.model is None:
         return None
     from analytics.acsi import acsi_analysis

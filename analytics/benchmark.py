@@ -1,4 +1,4 @@
-"""Benchmarking (methods.md section 8): our brand against each competitor, and the latest period against the
+"""Benchmarking (docs/methods.md section 8): our brand against each competitor, and the latest period against the
 previous one, on the index, every node and every item; gap to the best brand.
 
 Tests
@@ -6,7 +6,7 @@ Tests
 * Paired t-test (``scipy.stats.ttest_rel``) when the same respondents rated both brands, Welch's t-test
   (``scipy.stats.ttest_ind(equal_var=False)``) otherwise; with respondent weights the weighted versions in
   `analytics.inference.weighted_t_test`. Node and index tests use the respondent-level scores
-  (methods.md section 3), item tests the item scores.
+  (docs/methods.md section 3), item tests the item scores.
 * Pairing rule: a comparison is paired when at least 2 respondents gave both ratings and they make up at least
   half of the smaller group (``PAIRED_SHARE``); the paired test then uses those respondents.
 * The difference of the aggregate indices (from item means) gets a seeded percentile bootstrap CI over

@@ -187,7 +187,7 @@ class ResponseData:
         return [item_scoring(self.definition, i) for i in item_ids]
 
     def scores(self, item_id: str, brand: str | None = None) -> NDArray[np.float64]:
-        """(n,) 0-100 scores of one item, NaN for missing and N/A (methods.md section 2)."""
+        """(n,) 0-100 scores of one item, NaN for missing and N/A (docs/methods.md section 2)."""
         return self.score_matrix([item_id], brand)[:, 0]
 
     def score_matrix(self, item_ids: Sequence[str], brand: str | None = None) -> NDArray[np.float64]:

@@ -1,4 +1,4 @@
-"""Kano classification (Kano et al. 1984; methods.md section 7).
+"""Kano classification (Kano et al. 1984; docs/methods.md section 7).
 
 Each feature has a functional ("if it has X") and a dysfunctional ("if it lacks X") question, answered
 1 = like, 2 = must-be, 3 = neutral, 4 = live with, 5 = dislike. The Kano evaluation table maps the pair to

@@ -1,4 +1,4 @@
-"""Loyalty: satisfaction-loyalty zones, satisfaction x loyalty quadrants, NPS and retention (methods.md
+"""Loyalty: satisfaction-loyalty zones, satisfaction x loyalty quadrants, NPS and retention (docs/methods.md
 section 6).
 
 * Zones (Jones & Sasser 1995): raw satisfaction <= ``defection_max`` is the defection zone, >= ``loyalty_min``
@@ -210,7 +210,7 @@ def nps_interval(
 
 
 def expected_lifetime(retention: float) -> float:
-    """Expected customer lifetime in periods, 1 / (1 - r) (90 % -> 10, 95 % -> 20; methods.md section 6)."""
+    """Expected customer lifetime in periods, 1 / (1 - r) (90 % -> 10, 95 % -> 20; docs/methods.md section 6)."""
     if not 0 <= retention < 1:
         raise ValueError(f"retention rate must be in [0, 1), got {retention}")
     return 1.0 / (1.0 - retention)

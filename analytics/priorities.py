@@ -1,4 +1,4 @@
-"""Importance-performance analysis and the ranked "improve first" list (methods.md section 7).
+"""Importance-performance analysis and the ranked "improve first" list (docs/methods.md section 7).
 
 Quadrants (Martilla & James 1977), split at the means (or medians) of the plotted items:
 high importance & low performance = ``improve_first``; high & high = ``keep_up``; low & low = ``low_priority``;

@@ -1,4 +1,4 @@
-"""Response quality (methods.md section 8): speeders, straight-liners and duplicates, each with its reason,
+"""Response quality (docs/methods.md section 8): speeders, straight-liners and duplicates, each with its reason,
 and exclusion by a stated rule with counts for the report's method section.
 
 * Speeder: completion time (submitted_at - started_at) < ``speeder_fraction`` x the median completion time

@@ -1,4 +1,4 @@
-"""Satisfaction rate (满意率) and other proportions with Wilson intervals (methods.md sections 2 and 8).
+"""Satisfaction rate (满意率) and other proportions with Wilson intervals (docs/methods.md sections 2 and 8).
 
 Satisfaction rate = satisfied respondents / respondents answering * 100, where "satisfied" is the top
 ``scale.top_box_count`` points (top-2 of 5 and 7, top-3 of 10/11 unless the definition says otherwise) after

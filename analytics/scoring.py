@@ -1,4 +1,4 @@
-"""Raw answers to 0-100 scores (methods.md section 2).
+"""Raw answers to 0-100 scores (docs/methods.md section 2).
 
 Every coded answer is an integer (docs/DESIGN.md): the raw scale value, ``-1`` (not answered) or ``-2``
 (not applicable / don't know). Both negative codes become NaN: "not applicable" is missing, never zero.

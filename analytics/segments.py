@@ -1,6 +1,6 @@
-"""Index per segment (methods.md section 9): n, CI, small-n flag and a test of whether segments differ.
+"""Index per segment (docs/methods.md section 9): n, CI, small-n flag and a test of whether segments differ.
 
-The segment index is the (weighted) mean of the respondent-level indices (methods.md section 3) of the
+The segment index is the (weighted) mean of the respondent-level indices (docs/methods.md section 3) of the
 segment's respondents, with the linearisation CI of `analytics.inference.mean_estimate`. Segments with
 n < ``min_n`` (default 30) are shown but flagged; a segment of one respondent is reported as insufficient data.
 

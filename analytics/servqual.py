@@ -1,4 +1,4 @@
-"""SERVQUAL gaps (Parasuraman, Zeithaml & Berry 1988; methods.md section 7): gap = perception - expectation
+"""SERVQUAL gaps (Parasuraman, Zeithaml & Berry 1988; docs/methods.md section 7): gap = perception - expectation
 per statement and per dimension (reliability, assurance, tangibles, empathy, responsiveness), each with a paired
 t-test of P against E (``scipy.stats.ttest_rel``; weighted version in `analytics.inference`).
 

@@ -1,4 +1,4 @@
-"""Survey weights (methods.md section 8): raking / iterative proportional fitting to population margins and the
+"""Survey weights (docs/methods.md section 8): raking / iterative proportional fitting to population margins and the
 Kish effective sample size.
 
 Raking (Deming & Stephan 1940) adjusts the weights one variable at a time so that the weighted shares of its

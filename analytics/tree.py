@@ -1,4 +1,4 @@
-"""Weighted-average CSI over the indicator tree, any depth (加权平均法; methods.md section 3).
+"""Weighted-average CSI over the indicator tree, any depth (加权平均法; docs/methods.md section 3).
 
 Node score = sum_c w_c * score_c over its children; a leaf's score is its item's mean 0-100 score (each item
 over its own n); the CSI is the root's score. Sibling weights come from the definition (given, AHP, equal) or
@@ -194,7 +194,7 @@ def compute_tree(
 
 def index_from_means(result: TreeResult, means: NDArray[np.float64], node: str | None = None) -> NDArray[np.float64]:
     """Score of ``node`` (default: the root) for each row of ``means`` ((r, n_items) item means, NaN =
-    unavailable), with the tree's nominal weights and the renormalisation rule of methods.md section 3.
+    unavailable), with the tree's nominal weights and the renormalisation rule of docs/methods.md section 3.
 
     Used by the bootstrap in `analytics.benchmark`; equals the aggregate score for ``means = item_means``.
     """

@@ -1,5 +1,5 @@
 """The flattened indicator tree: its nodes in pre-order, the propagation of scores up the tree with weights
-renormalised over answered children (methods.md section 3), the leaf items of a definition (`Layout`), and the
+renormalised over answered children (docs/methods.md section 3), the leaf items of a definition (`Layout`), and the
 result types of `analytics.tree.compute_tree`.
 """
 
@@ -84,7 +84,7 @@ def propagate(
     """Node scores for each row of ``leaf_scores`` (rows = respondents, or item-mean vectors).
 
     For every parent, bottom-up: score = sum_{c answered} w_c s_c / sum_{c answered} w_c; NaN when no child is
-    answered (methods.md section 3). Returns (rows, n_nodes).
+    answered (docs/methods.md section 3). Returns (rows, n_nodes).
     """
     r = leaf_scores.shape[0]
     out = np.full((r, len(nodes)), np.nan)

@@ -235,7 +235,7 @@ class TreeAccumulator:
 
     def respondent_index(self, data: ResponseData, rows: NDArray[np.bool_] | None = None) -> NDArray[np.float64]:
         """Respondent-level root scores of the frame's respondents in ``data`` (weights renormalised over each
-        respondent's answered siblings, methods.md section 3; NaN with no answer under the root), with the
+        respondent's answered siblings, docs/methods.md section 3; NaN with no answer under the root), with the
         tree's fixed weights (`NeedsRespondentData` if a node derives them)."""
         lay = self._lay
         if self._nw is None:

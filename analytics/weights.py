@@ -1,4 +1,4 @@
-"""Where indicator weights come from (methods.md section 4): AHP, entropy, CRITIC and derived importance.
+"""Where indicator weights come from (docs/methods.md section 4): AHP, entropy, CRITIC and derived importance.
 
 Every function returns the weights (summing to 1) together with its diagnostics, and raises ``ValueError``
 naming the offending items for inputs it cannot weigh (a constant indicator, a singular design, a weights
@@ -111,7 +111,7 @@ def equal_weights(names: Sequence[str]) -> Weights:
 
 
 def ahp(matrix: ArrayLike, names: Sequence[str] | None = None) -> AhpWeights:
-    """AHP weights with Saaty's consistency diagnostics (Saaty 1980; methods.md section 4).
+    """AHP weights with Saaty's consistency diagnostics (Saaty 1980; docs/methods.md section 4).
 
     w = principal eigenvector of the reciprocal matrix A normalised to sum 1; CI = (lambda_max - n)/(n - 1);
     CR = CI / RI(n), RI from Saaty's table; CR >= 0.10 is inconsistent (reported, not raised). Delegates the
@@ -171,7 +171,7 @@ def _check_constant(sd: NDArray[np.float64], names: list[str], what: str) -> Non
 def entropy_weights(
     X: ArrayLike, weights: ArrayLike | None = None, names: Sequence[str] | None = None
 ) -> Weights:
-    """Entropy weights on complete cases of non-negative indicators (methods.md section 4).
+    """Entropy weights on complete cases of non-negative indicators (docs/methods.md section 4).
 
     Textbook (equal weights): p_ij = x_ij / sum_i x_ij;  e_j = -(1/ln n) sum_i p_ij ln p_ij;  d_j = 1 - e_j;
     w_j = d_j / sum d_j  (0 ln 0 = 0).
@@ -217,7 +217,7 @@ def entropy_weights(
 def critic_weights(
     X: ArrayLike, weights: ArrayLike | None = None, names: Sequence[str] | None = None
 ) -> Weights:
-    """CRITIC weights (Diakoulaki et al. 1995; methods.md section 4) on complete cases.
+    """CRITIC weights (Diakoulaki et al. 1995; docs/methods.md section 4) on complete cases.
 
     C_j = sigma_j * sum_k (1 - r_jk) on min-max standardised indicators; w_j = C_j / sum C_j.
     sigma and r are weighted when respondent weights are given. A constant indicator raises ValueError.
@@ -307,7 +307,7 @@ def regression_importance(
     names: Sequence[str] | None = None,
     shapley: bool = True,
 ) -> RegressionImportance:
-    """Derived importance: regress the outcome (overall satisfaction) on the indicators (methods.md section 4).
+    """Derived importance: regress the outcome (overall satisfaction) on the indicators (docs/methods.md section 4).
 
     Standardised OLS (WLS with respondent weights) through statsmodels on complete cases gives beta, p-values,
     R^2 and adjusted R^2; VIF_j = 1 / (1 - R^2_j) = diag(R^-1); the condition number is that of the

@@ -54,7 +54,7 @@ class Scale(_Model):
 
     @property
     def top_box_count(self) -> int:
-        """Top-2 of 5 and 7 points, top-3 of 10 or 11 (methods.md section 2), unless the definition says."""
+        """Top-2 of 5 and 7 points, top-3 of 10 or 11 (docs/methods.md section 2), unless the definition says."""
         if self.top_box is not None:
             return self.top_box
         return 2 if self.points <= 7 else 3
@@ -248,7 +248,7 @@ class KanoFeature(_Model):
 
 
 class Kano(_Model):
-    """Kano classification of features (Kano et al. 1984; methods.md section 7)."""
+    """Kano classification of features (Kano et al. 1984; docs/methods.md section 7)."""
 
     features: list[KanoFeature]
 

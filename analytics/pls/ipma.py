@@ -1,6 +1,6 @@
 """ACSI-style 0-100 indices and the importance-performance map (IPMA) from a fitted PLS path model.
 
-Index (``methods.md`` §5; Fornell, Johnson, Anderson, Cha & Bryant 1996, "The American Customer Satisfaction
+Index (docs/methods.md section 5; Fornell, Johnson, Anderson, Cha & Bryant 1996, "The American Customer Satisfaction
 Index", *Journal of Marketing* 60(4)). Each item is rescaled to 0-100 on its declared scale,
 
     x̃_i = (x_i − min_i) / (max_i − min_i) · 100,
@@ -11,7 +11,7 @@ the construct's outer weights are rescaled to sum 1 within the construct, ``w̃_
 
 Two choices of ``u`` (the ``weights`` argument):
 
-- ``"standardized"`` (default, the contract of issue 5 and ``methods.md`` §5): ``u_i = w_i``, the outer
+- ``"standardized"`` (default, the contract of issue 5 and docs/methods.md section 5): ``u_i = w_i``, the outer
   weights ``outer_weights_`` as estimated. With every item of the construct on one scale [min, max] the index is
   ``(Σ w̃_i x̄_i − min) / (max − min) · 100``; for 1-10 items ``Σ w̃_i (x̄_i − 1) / 9 · 100``.
 - ``"unstandardized"``: ``u_i = w_i / sd(x̃_i)``, the weights that apply to the (rescaled) raw items rather than

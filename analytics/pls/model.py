@@ -48,7 +48,7 @@ class PLSPathModel:
         ``missing_report_`` (method, rows used, cells imputed, rows dropped).
     max_iter : iteration cap; reaching it warns with :class:`ConvergenceWarning`.
     tol : stop when the largest absolute change in any outer weight, ``max_i |w_i(t) − w_i(t−1)|``, is below
-        ``tol`` (default 1e-7, methods.md §5).
+        ``tol`` (default 1e-7, docs/methods.md section 5).
     scale : the items' declared scale bounds ``(min, max)`` (numbers, or mappings by item), the default for
         :meth:`index`, :meth:`indices`, :meth:`ipma` and the bootstrapped indices of :meth:`bootstrap`. Without
         it those methods need ``scale_min`` / ``scale_max``; the observed range is never used.
@@ -247,7 +247,7 @@ class PLSPathModel:
 
         ``scale_min`` / ``scale_max``: the items' declared scale bounds — one number for all items, or a mapping
         by item for items on different scales; when omitted, the model's ``scale``, and an error without one.
-        ``weights``: ``"standardized"`` (default, methods.md §5: the outer weights rescaled to sum 1) or
+        ``weights``: ``"standardized"`` (default, docs/methods.md section 5: the outer weights rescaled to sum 1) or
         ``"unstandardized"`` (``w_i / sd(x̃_i)`` rescaled to sum 1, Fornell et al. 1996 / SmartPLS IPMA).
         """
         self._check_fitted()
@@ -261,7 +261,7 @@ class PLSPathModel:
         self, construct: str, scale_min: Bound | None = None, scale_max: Bound | None = None, *,
         weights: IndexWeights = "standardized",
     ) -> float:
-        """ACSI-style 0-100 index of ``construct`` (issue 5, methods.md §5).
+        """ACSI-style 0-100 index of ``construct`` (issue 5, docs/methods.md section 5).
 
         The construct's outer weights ``outer_weights_`` are rescaled to sum 1 (``w̃``) and, with all items on
         one scale [``scale_min``, ``scale_max``], the index is ``(Σ w̃_i x̄_i − scale_min)/(scale_max −

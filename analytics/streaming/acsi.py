@@ -35,7 +35,7 @@ def pls_moments(sums: PlsSums, missing: str) -> tuple[Any, Any]:
 def acsi_from_sums(d: SurveyDefinition, sums: PlsSums, brand: str, conf: float) -> dict[str, Any]:
     """The point estimates of `analytics.acsi.acsi_analysis` from the indicators' sums: the PLS fit on their
     correlation matrix (Lohmöller 1989; `analytics.pls.algorithm`) and the ACSI-style index
-    (sum_i w~_i xbar_i - Min)/(Max - Min) * 100 of every construct (methods.md section 5). No bootstrap."""
+    (sum_i w~_i xbar_i - Min)/(Max - Min) * 100 of every construct (docs/methods.md section 5). No bootstrap."""
     from analytics.acsi import MIN_ROWS, _bounds, _missing
     from analytics.pls import PLSPathModel
     from analytics.pls.algorithm import fit_correlations
