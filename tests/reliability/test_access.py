@@ -260,7 +260,7 @@ def _run_entry_point(cmd: list[str], env: dict[str, str], deadline_s: float = 60
 @pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
 def test_production_refuses_the_default_secret_at_the_entry_point(entry: str, tmp_path: Path,
                                                                   sqlite_template: Path) -> None:
-    """CSI_ENVIRONMENT=production without CSI_SECRET_KEY (or with the published default): the process exits
+    """CSI_ENVIRONMENT=production without CSI_SECRET_KEY (or with the published default, or under 32 bytes): it exits
     non-zero naming CSI_SECRET_KEY and never answers; the same command with a private secret serves."""
     db = tmp_path / "csi.db"
     shutil.copy(sqlite_template, db)  # a migrated store, so only the secret can stop it
@@ -273,5 +273,9 @@ def test_production_refuses_the_default_secret_at_the_entry_point(entry: str, tm
         assert not run.healthy, f"{entry} served in production with secret {secret!r}:\n{run.output}"
         assert run.status not in (None, 0), f"{entry} did not fail (status {run.status}):\n{run.output}"
         assert "CSI_SECRET_KEY must be set to a private value in production" in run.output, run.output
+    for secret in ("", "x" * 31):  # set, but short enough to find by trying
+        run = _run_entry_point(cmd, {**base, "CSI_SECRET_KEY": secret})
+        assert not run.healthy and run.status not in (None, 0), f"{entry} served with {secret!r}:\n{run.output}"
+        assert "CSI_SECRET_KEY must be at least 32 bytes" in run.output, run.output
     run = _run_entry_point(cmd, {**base, "CSI_SECRET_KEY": secrets.token_urlsafe(32)})
     assert run.healthy and run.status is None, f"{entry} with a private secret did not come up:\n{run.output}"
