@@ -246,13 +246,22 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int = 1,
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        help="comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto to believe ('*': any); "
+             "default none: the client address is the connection's peer")] = "",
 ) -> None:
-    """Run the service with uvicorn (the schema must be up to date: `csi db upgrade`)."""
+    """Run the service with uvicorn (the schema must be up to date: `csi db upgrade`).
+
+    No proxy is trusted unless named: uvicorn's own default believes ``X-Forwarded-For`` from any loopback
+    client, so anyone on the machine (or a proxy that passes the header through) could pick the address the
+    per-client rate limit counts, and rotating it would get around the limit.
+    """
     import uvicorn
 
     _ready_engine()
+    ips = forwarded_allow_ips.strip()
     uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+                log_level="warning", proxy_headers=bool(ips), forwarded_allow_ips=ips or None)
 
 
 def _parse_segments(pairs: list[str]) -> dict[str, str]:
