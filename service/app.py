@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,6 +28,7 @@ from service.store.migrate import check_schema, head_revision
 from service.surveys.service import SurveyCache
 from service.web import errors as web_errors
 from service.web import pages
+from service.web.drafts import purge_drafts_periodically
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -38,8 +41,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        state.writer.close()
+        purging = asyncio.create_task(purge_drafts_periodically(engine, settings.draft_ttl_s))
+        try:
+            yield
+        finally:
+            purging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purging
+            state.writer.close()
 
     app = FastAPI(
         title="CSI survey and analytics service",

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     #: Analyses and reports one worker process runs at once; more get 503 + Retry-After (service/api/heavy.py),
     #: so a worker's memory stays within this many times ``max_analysis_bytes``.
     max_concurrent_analyses: int = Field(default=1, ge=1)
+    #: Days an unfinished web draft is kept after its last save; the service purges older ones itself (hourly,
+    #: service/web/drafts.py). A resume link of a purged draft shows the polite "unknown link" page.
+    draft_ttl_days: float = Field(default=7, gt=0)
+
+    @property
+    def draft_ttl_s(self) -> float:
+        return self.draft_ttl_days * 86400.0
 
     def check_production(self) -> None:
         """Refuse to run production with the published default secret or one short enough to guess.
