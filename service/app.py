@@ -18,6 +18,7 @@ from service.api import collector, staff
 from service.api.deps import AppState
 from service.api.heavy import HeavyJobs
 from service.api.limits import BodyLimit
+from service.api.openapi import document_errors
 from service.api.ratelimit import RateLimit
 from service.errors import AppError
 from service.invitations import endpoints as invitations
@@ -57,6 +58,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Collects customer-satisfaction survey responses and serves analytics and reports.",
     )
     app.state.csi = state
+    framework_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_errors(framework_openapi())
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:

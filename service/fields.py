@@ -11,9 +11,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from survey_defs.codebook import clean_text
 
+
+class _Documented:
+    """Adds `CLEAN_PATTERN` to the field's JSON Schema (and validates nothing)."""
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["pattern"] = CLEAN_PATTERN
+        return schema
+
+
+#: What `clean_text` accepts, as a JSON Schema pattern for the OpenAPI document (clients and schemathesis read
+#: it; validation is `clean_text`'s). CR is accepted (it is stored as LF). tests/reliability/test_write_guards.py
+#: checks the two agree on every character up to U+00FF.
+CLEAN_PATTERN = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
 #: A ``str`` without NUL or other control characters (tab and newline allowed; CRLF stored as LF).
-CleanStr = Annotated[str, AfterValidator(clean_text)]
+CleanStr = Annotated[str, AfterValidator(clean_text), _Documented()]

@@ -13,13 +13,18 @@ from service.api.content_type import check_json
 from service.api.deps import AppState, State
 from service.api.validation import body_error
 from service.errors import AppError
+from service.fields import CLEAN_PATTERN
 from service.responses.schemas import SubmissionIn, SubmissionOut
 from service.responses.service import prepare, prior_outcome, raise_for_outcome
 from survey_defs.codebook import clean_text
 
 router = APIRouter(prefix="/api/v1/surveys", tags=["collector"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "unknown survey"}}
+SUBMIT_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "a retry with the same Idempotency-Key: the original response, nothing new stored",
+          "model": SubmissionOut, "headers": {"Idempotency-Replayed": {"schema": {"type": "string"}}}},
+    403: {"description": "invitation token refused (unknown or expired), or the survey requires one"},
     404: {"description": "unknown survey"},
     409: {"description": "invitation already answered"},
     410: {"description": "survey closed"},
@@ -39,7 +44,7 @@ SUBMIT_OPENAPI: dict[str, Any] = {
     "parameters": [
         {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
         {"name": "Idempotency-Key", "in": "header", "required": False,
-         "schema": {"type": "string", "maxLength": 128},
+         "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": CLEAN_PATTERN},
          "description": "makes retries safe: a retry returns the original response"},
     ],
     "requestBody": {"required": True,
@@ -47,7 +52,7 @@ SUBMIT_OPENAPI: dict[str, Any] = {
 }
 
 
-@router.post("/{slug}/responses", status_code=201, response_model=SubmissionOut, responses=ERRORS,
+@router.post("/{slug}/responses", status_code=201, response_model=SubmissionOut, responses=SUBMIT_ANSWERS,
              openapi_extra=SUBMIT_OPENAPI)
 async def submit_response(request: Request) -> JSONResponse:
     """Submit one respondent's answers for one or several brands.

@@ -43,7 +43,24 @@ def list_surveys(state: State, _: Analyst) -> list[dict[str, Any]]:
     return surveys.list_surveys(state.engine)
 
 
-@router.post("/surveys", status_code=201, responses={**AUTH, 422: {"description": "invalid definition"}})
+PUBLISH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": PublishIn.model_json_schema()},
+    "application/yaml": {"schema": {"type": "string", "description": "the definition (survey_defs/README.md)"}},
+}}}
+EXPORT_TYPES = {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string",
+                                                                                   "format": "binary"}},
+    "application/json": {"schema": {"type": "object"}},
+    "application/x-spss-sav": {"schema": {"type": "string", "format": "binary"}},
+    "application/x-stata-dta": {"schema": {"type": "string", "format": "binary"}},
+}
+REPORT_TYPES = {"application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "text/html": {"schema": {"type": "string"}}}
+
+
+@router.post("/surveys", status_code=201, responses={**AUTH, 422: {"description": "invalid definition"}},
+             openapi_extra=PUBLISH_BODY)
 async def publish_survey(request: Request, state: State, _: Admin) -> dict[str, Any]:
     """Publish a definition: a YAML body (``application/yaml``) or JSON ``{"yaml": ...}`` / ``{"template": ...}``.
 
@@ -111,7 +128,8 @@ def submit_responses_batch(slug: str, batch: BatchIn, state: State, _: Admin, __
     return BatchOut(**submit_batch(state.engine, ref, batch))
 
 
-@router.get("/surveys/{slug}/export", responses=AUTH)
+@router.get("/surveys/{slug}/export", response_class=RawResponse,
+            responses={**AUTH, 200: {"description": "the responses in the asked format", "content": EXPORT_TYPES}})
 def export_responses(
     slug: str,
     state: State,
@@ -171,9 +189,11 @@ def survey_analytics(
                              max_bytes=state.settings.max_analysis_bytes)
 
 
-@router.get("/surveys/{slug}/report.{fmt}", responses={**AUTH, 413: {"description": "over the memory bound"},
-                                                       422: {"description": "unknown language or wave"},
-                                                       503: {"description": "the worker's analysis slots are busy"}})
+@router.get("/surveys/{slug}/report.{fmt}", response_class=RawResponse,
+            responses={**AUTH, 200: {"description": "the report", "content": REPORT_TYPES},
+                       413: {"description": "over the memory bound"},
+                       422: {"description": "unknown language or wave"},
+                       503: {"description": "the worker's analysis slots are busy"}})
 def survey_report(
     slug: str,
     fmt: Literal["pdf", "html"],

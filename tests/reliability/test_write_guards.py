@@ -108,6 +108,24 @@ def test_a_nul_respondent_never_reaches_the_writer(client: TestClient, engine: E
     assert rows(engine) == 48
 
 
+def test_the_documented_pattern_is_the_rule() -> None:
+    """The OpenAPI pattern of clean text accepts exactly what `clean_text` accepts."""
+    import re
+
+    from service.fields import CLEAN_PATTERN
+    from survey_defs.codebook import clean_text
+
+    pattern = re.compile(CLEAN_PATTERN)
+    for code in range(0x100):
+        ch = f"a{chr(code)}b"
+        try:
+            clean_text(ch)
+            accepted = True
+        except ValueError:
+            accepted = False
+        assert accepted == bool(pattern.match(ch)), hex(code)
+
+
 # ----------------------------------------------------------------------------------------------------- ids
 @pytest.mark.parametrize("key_id", ["2147483648", "9223372036854775808", "-1", "0", "-2147483649", "999999"])
 def test_key_ids_out_of_range_are_404(client: TestClient, engine: Engine, admin: dict[str, str], key_id: str) -> None:
