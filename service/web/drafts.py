@@ -183,6 +183,14 @@ def purge(engine: Engine, older_than_s: float, now: float | None = None) -> int:
     cutoff = (time.time() if now is None else now) - older_than_s
     conn = RawConn(engine)
     try:
+        # Look first (an index probe, no lock): most runs find nothing, and then take no write lock at all. On
+        # SQLite a write lock taken at the wrong moment fails another request's read-then-write transaction.
+        cur = conn.execute("SELECT 1 FROM draft WHERE updated_at < :cutoff LIMIT 1", {"cutoff": cutoff})
+        found = cur.fetchone() is not None
+        cur.close()
+        if not found:
+            conn.dbapi.rollback()  # end PostgreSQL's implicit read transaction
+            return 0
         with conn.transaction():
             return int(conn.execute("DELETE FROM draft WHERE updated_at < :cutoff", {"cutoff": cutoff}).rowcount)
     finally:
