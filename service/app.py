@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,6 +18,7 @@ from service.api import collector, staff
 from service.api.deps import AppState
 from service.api.heavy import HeavyJobs
 from service.api.limits import BodyLimit
+from service.api.openapi import document_errors
 from service.api.ratelimit import RateLimit
 from service.errors import AppError
 from service.invitations import endpoints as invitations
@@ -26,6 +29,7 @@ from service.store.migrate import check_schema, head_revision
 from service.surveys.service import SurveyCache
 from service.web import errors as web_errors
 from service.web import pages
+from service.web.drafts import purge_drafts_periodically
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -38,8 +42,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        state.writer.close()
+        purging = asyncio.create_task(purge_drafts_periodically(engine, settings.draft_ttl_s))
+        try:
+            yield
+        finally:
+            purging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await purging
+            state.writer.close()
 
     app = FastAPI(
         title="CSI survey and analytics service",
@@ -48,6 +58,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Collects customer-satisfaction survey responses and serves analytics and reports.",
     )
     app.state.csi = state
+    framework_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return document_errors(framework_openapi())
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:

@@ -13,7 +13,9 @@ app = typer.Typer(help="CSI survey and analytics service.", no_args_is_help=True
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+drafts_app = typer.Typer(help="Web survey drafts (answers in progress).", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
+app.add_typer(drafts_app, name="drafts")
 
 
 def _engine():  # type: ignore[no-untyped-def]
@@ -65,6 +67,22 @@ def db_upgrade() -> None:
     engine = _engine()
     upgrade(engine)
     typer.echo(f"database at revision {current_revision(engine)} ({engine.url.render_as_string()})")
+
+
+@drafts_app.command("purge")
+def drafts_purge(
+    older_than_days: Annotated[Optional[float], typer.Option(  # noqa: UP045
+        help="default: CSI_DRAFT_TTL_DAYS")] = None,
+) -> None:
+    """Delete drafts not saved for the given time now (the running service also does this every hour)."""
+    from service.settings import get_settings
+    from service.web.drafts import purge
+
+    days = get_settings().draft_ttl_days if older_than_days is None else older_than_days
+    if days < 0:
+        _fail("--older-than-days must not be negative")
+    n = purge(_ready_engine(), days * 86400.0)
+    typer.echo(f"purged {n} draft(s) not saved for {days:g} day(s)")
 
 
 @staff_app.command("create-key")
@@ -248,13 +266,22 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int = 1,
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        help="comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto to believe ('*': any); "
+             "default none: the client address is the connection's peer")] = "",
 ) -> None:
-    """Run the service with uvicorn (the schema must be up to date: `csi db upgrade`)."""
+    """Run the service with uvicorn (the schema must be up to date: `csi db upgrade`).
+
+    No proxy is trusted unless named: uvicorn's own default believes ``X-Forwarded-For`` from any loopback
+    client, so anyone on the machine (or a proxy that passes the header through) could pick the address the
+    per-client rate limit counts, and rotating it would get around the limit.
+    """
     import uvicorn
 
     _ready_engine()
+    ips = forwarded_allow_ips.strip()
     uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+                log_level="warning", proxy_headers=bool(ips), forwarded_allow_ips=ips or None)
 
 
 def _parse_segments(pairs: list[str]) -> dict[str, str]:

@@ -9,6 +9,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-secret-change-me"
+#: Shortest secret production accepts.
+MIN_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -32,11 +34,28 @@ class Settings(BaseSettings):
     #: Analyses and reports one worker process runs at once; more get 503 + Retry-After (service/api/heavy.py),
     #: so a worker's memory stays within this many times ``max_analysis_bytes``.
     max_concurrent_analyses: int = Field(default=1, ge=1)
+    #: Days an unfinished web draft is kept after its last save; the service purges older ones itself (hourly,
+    #: service/web/drafts.py). A resume link of a purged draft shows the polite "unknown link" page.
+    draft_ttl_days: float = Field(default=7, gt=0)
+
+    @property
+    def draft_ttl_s(self) -> float:
+        return self.draft_ttl_days * 86400.0
 
     def check_production(self) -> None:
-        """Refuse to run production with the published default secret."""
-        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+        """Refuse to run production with the published default secret or one short enough to guess.
+
+        The secret signs the survey forms (CSRF tokens, start times); an HMAC key of a few bytes can be found by
+        trying, and then forms can be forged. 32 bytes is the SHA-256 block of randomness the HMAC can use.
+        """
+        if self.environment != "production":
+            return
+        if self.secret_key == DEFAULT_SECRET:
             raise RuntimeError("CSI_SECRET_KEY must be set to a private value in production")
+        if len(self.secret_key.encode()) < MIN_SECRET_BYTES:
+            raise RuntimeError(f"CSI_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes in production (it is "
+                               f"{len(self.secret_key.encode())}); generate one with "
+                               "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
 
 
 @lru_cache

@@ -5,19 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from service.api.content_type import check_json
 from service.api.deps import AppState, State
+from service.api.validation import body_error
 from service.errors import AppError
+from service.fields import CLEAN_PATTERN
 from service.responses.schemas import SubmissionIn, SubmissionOut
 from service.responses.service import prepare, prior_outcome, raise_for_outcome
+from survey_defs.codebook import clean_text
 
 router = APIRouter(prefix="/api/v1/surveys", tags=["collector"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
+ERRORS: dict[int | str, dict[str, Any]] = {404: {"description": "unknown survey"}}
+SUBMIT_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "a retry with the same Idempotency-Key: the original response, nothing new stored",
+          "model": SubmissionOut, "headers": {"Idempotency-Replayed": {"schema": {"type": "string"}}}},
+    403: {"description": "invitation token refused (unknown or expired), or the survey requires one"},
     404: {"description": "unknown survey"},
     409: {"description": "invitation already answered"},
     410: {"description": "survey closed"},
@@ -37,7 +44,7 @@ SUBMIT_OPENAPI: dict[str, Any] = {
     "parameters": [
         {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
         {"name": "Idempotency-Key", "in": "header", "required": False,
-         "schema": {"type": "string", "maxLength": 128},
+         "schema": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": CLEAN_PATTERN},
          "description": "makes retries safe: a retry returns the original response"},
     ],
     "requestBody": {"required": True,
@@ -45,7 +52,7 @@ SUBMIT_OPENAPI: dict[str, Any] = {
 }
 
 
-@router.post("/{slug}/responses", status_code=201, response_model=SubmissionOut, responses=ERRORS,
+@router.post("/{slug}/responses", status_code=201, response_model=SubmissionOut, responses=SUBMIT_ANSWERS,
              openapi_extra=SUBMIT_OPENAPI)
 async def submit_response(request: Request) -> JSONResponse:
     """Submit one respondent's answers for one or several brands.
@@ -58,15 +65,21 @@ async def submit_response(request: Request) -> JSONResponse:
     description above documents the same contract.
     """
     slug: str = request.path_params["slug"]
+    check_json(request.headers.get("content-type"))
     idempotency_key = request.headers.get("idempotency-key")
-    if idempotency_key is not None and not 0 < len(idempotency_key) <= 128:
-        raise AppError("Idempotency-Key must be 1 to 128 characters", status_code=422,
-                       loc=["header", "Idempotency-Key"])
+    if idempotency_key is not None:
+        if not 0 < len(idempotency_key) <= 128:
+            raise AppError("Idempotency-Key must be 1 to 128 characters", status_code=422,
+                           loc=["header", "Idempotency-Key"])
+        try:
+            clean_text(idempotency_key)
+        except ValueError as e:
+            raise AppError(f"Idempotency-Key {e}", status_code=422, loc=["header", "Idempotency-Key"]) from None
     raw = await request.body()
     try:
         payload = SubmissionIn.model_validate_json(raw)
     except ValidationError as e:
-        raise RequestValidationError([_error(err) for err in e.errors(include_url=False)], body=None) from None
+        raise body_error(e) from None
     raw = raw if idempotency_key else None
     state: AppState = request.app.state.csi
     ref = state.surveys.get(slug)
@@ -96,16 +109,6 @@ async def submit_response(request: Request) -> JSONResponse:
     if replayed:
         return JSONResponse(body, status_code=200, headers={"Idempotency-Replayed": "true"})
     return JSONResponse(body, status_code=201)
-
-
-def _error(err: Any) -> dict[str, Any]:
-    """A pydantic error as FastAPI reports it, under ``body``. A body that is not JSON comes back as the raw bytes
-    in ``input``; FastAPI's encoder decodes bytes as UTF-8 and would fail with a 500 on anything else, so the echo
-    is decoded leniently (and shortened: a client needs the start of its mistake, not its megabyte back)."""
-    out = {**err, "loc": ("body", *err["loc"])}
-    if isinstance(out.get("input"), bytes | bytearray):
-        out["input"] = bytes(out["input"][:200]).decode("utf-8", "replace")
-    return out
 
 
 def _version_of(state: AppState, outcome: Any) -> int:

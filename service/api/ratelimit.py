@@ -9,8 +9,11 @@ Why in process memory and not in the database: the limit is a brake, not a corre
 single-use tokens are the database's job). A counter row updated on every request would add a write transaction
 to the hot path and contend on one row per client; the in-memory bucket costs a dict lookup. The consequence,
 documented in the README: the limit holds per worker process, so with N workers (and M instances) a client gets at
-most N x M times the configured rate. Behind a reverse proxy run uvicorn with ``--proxy-headers`` (and
-``--forwarded-allow-ips`` set to the proxy) so the client address is the real client, not the proxy.
+most N x M times the configured rate.
+
+Which address: the ASGI ``client``, i.e. the connection's peer. ``csi serve`` tells uvicorn to rewrite it from
+``X-Forwarded-For`` only when ``--forwarded-allow-ips`` names the proxy (then it is the client address that proxy
+reports); by default no proxy is trusted, so a client cannot pick its own bucket by sending the header.
 
 A bucket holds ``limit`` requests and refills at ``limit`` per minute; an empty bucket answers 429 with
 ``Retry-After``. Buckets of idle clients are dropped when the table grows past ``max_clients``, so spoofed or

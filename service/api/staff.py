@@ -7,17 +7,21 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response as RawResponse
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from service.api.content_type import JSON, YAML_TYPES, JsonBody, check_json, is_json
 from service.api.deps import Admin, Analyst, State
+from service.api.validation import body_error
 from service.errors import AppError
+from service.fields import CleanStr
 from service.responses import export
 from service.responses.schemas import BatchIn, BatchOut
 from service.responses.service import submit_batch
 from service.staff import keys
 from service.surveys import service as surveys
 from survey_defs import list_templates, template_path
+from survey_defs.codebook import clean_text
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "no or bad API key"},
@@ -25,13 +29,13 @@ AUTH: dict[int | str, dict[str, Any]] = {401: {"description": "no or bad API key
 
 
 class PublishIn(BaseModel):
-    yaml: str | None = Field(default=None, max_length=500_000)
-    template: str | None = Field(default=None, max_length=64)
+    yaml: CleanStr | None = Field(default=None, max_length=500_000)
+    template: CleanStr | None = Field(default=None, max_length=64)
 
 
 class KeyIn(BaseModel):
     role: Literal["admin", "analyst"]
-    name: str = Field(default="", max_length=128)
+    name: CleanStr = Field(default="", max_length=128)
 
 
 @router.get("/surveys", responses=AUTH)
@@ -39,19 +43,37 @@ def list_surveys(state: State, _: Analyst) -> list[dict[str, Any]]:
     return surveys.list_surveys(state.engine)
 
 
-@router.post("/surveys", status_code=201, responses={**AUTH, 422: {"description": "invalid definition"}})
+PUBLISH_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": PublishIn.model_json_schema()},
+    "application/yaml": {"schema": {"type": "string", "description": "the definition (survey_defs/README.md)"}},
+}}}
+EXPORT_TYPES = {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string",
+                                                                                   "format": "binary"}},
+    "application/json": {"schema": {"type": "object"}},
+    "application/x-spss-sav": {"schema": {"type": "string", "format": "binary"}},
+    "application/x-stata-dta": {"schema": {"type": "string", "format": "binary"}},
+}
+REPORT_TYPES = {"application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "text/html": {"schema": {"type": "string"}}}
+
+
+@router.post("/surveys", status_code=201, responses={**AUTH, 422: {"description": "invalid definition"}},
+             openapi_extra=PUBLISH_BODY)
 async def publish_survey(request: Request, state: State, _: Admin) -> dict[str, Any]:
     """Publish a definition: a YAML body (``application/yaml``) or JSON ``{"yaml": ...}`` / ``{"template": ...}``.
 
     Each publish of a changed definition creates a new immutable version; an unchanged one is a no-op.
     """
-    ctype = request.headers.get("content-type", "")
+    ctype = request.headers.get("content-type")
+    check_json(ctype, f"{JSON} or application/yaml", also=YAML_TYPES)
     raw = await request.body()
-    if "json" in ctype:
+    if is_json(ctype):
         try:
             body = PublishIn.model_validate_json(raw)
-        except ValueError as e:
-            raise AppError(f"invalid JSON body: {e}", status_code=422, loc=["body"]) from e
+        except ValidationError as e:
+            raise body_error(e) from None
         if body.template:
             if body.template not in list_templates():
                 raise AppError(f"unknown template {body.template!r}", status_code=422, loc=["body", "template"])
@@ -62,9 +84,11 @@ async def publish_survey(request: Request, state: State, _: Admin) -> dict[str, 
             raise AppError("give `yaml` or `template`", status_code=422, loc=["body"])
     else:
         try:
-            text, name = raw.decode("utf-8"), "<upload>"
+            text, name = clean_text(raw.decode("utf-8")), "<upload>"
         except UnicodeDecodeError as e:
             raise AppError("the definition must be UTF-8 text", status_code=422, loc=["body"]) from e
+        except ValueError as e:
+            raise AppError(f"the definition {e}", status_code=422, loc=["body"]) from e
     ref, created = await run_in_threadpool(surveys.publish, state.engine, text, name)
     state.surveys.invalidate(ref.slug)
     return {"slug": ref.slug, "version": ref.version, "status": ref.status, "created": created}
@@ -96,14 +120,16 @@ def survey_counts(slug: str, state: State, _: Analyst) -> dict[str, Any]:
     return surveys.counts(state.engine, _checked(slug))
 
 
-@router.post("/surveys/{slug}/responses/batch", responses={**AUTH, 422: {"description": "invalid rows"}})
-def submit_responses_batch(slug: str, batch: BatchIn, state: State, _: Admin) -> BatchOut:
+@router.post("/surveys/{slug}/responses/batch",
+             responses={**AUTH, 422: {"description": "invalid rows"}})
+def submit_responses_batch(slug: str, batch: BatchIn, state: State, _: Admin, __: JsonBody) -> BatchOut:
     """Phone and paper channels: many responses at once; all-or-nothing by default, or store the valid ones."""
     ref = surveys.load_ref(state.engine, _checked(slug))
     return BatchOut(**submit_batch(state.engine, ref, batch))
 
 
-@router.get("/surveys/{slug}/export", responses=AUTH)
+@router.get("/surveys/{slug}/export", response_class=RawResponse,
+            responses={**AUTH, 200: {"description": "the responses in the asked format", "content": EXPORT_TYPES}})
 def export_responses(
     slug: str,
     state: State,
@@ -129,10 +155,11 @@ def survey_analytics(
     slug: str,
     state: State,
     _: Analyst,
-    wave: Annotated[str | None, Query(max_length=64)] = None,
-    period: Annotated[str | None, Query(max_length=64, description="the same as wave (a wave is a period)")] = None,
-    brand: Annotated[str | None, Query(max_length=64)] = None,
-    segment: Annotated[list[str] | None, Query(description="ITEM=OPTION, repeatable")] = None,
+    wave: Annotated[CleanStr | None, Query(max_length=64)] = None,
+    period: Annotated[CleanStr | None,
+                      Query(max_length=64, description="the same as wave (a wave is a period)")] = None,
+    brand: Annotated[CleanStr | None, Query(max_length=64)] = None,
+    segment: Annotated[list[CleanStr] | None, Query(description="ITEM=OPTION, repeatable")] = None,
     mode: Annotated[Literal["full", "summary"], Query(
         description="full: every analysis, under the memory bound (413 above it); summary: streamed in bounded "
                     "chunks, memory independent of the number of responses, sections that need respondent-level "
@@ -159,16 +186,18 @@ def survey_analytics(
                              max_bytes=state.settings.max_analysis_bytes)
 
 
-@router.get("/surveys/{slug}/report.{fmt}", responses={**AUTH, 413: {"description": "over the memory bound"},
-                                                       422: {"description": "unknown language or wave"},
-                                                       503: {"description": "the worker's analysis slots are busy"}})
+@router.get("/surveys/{slug}/report.{fmt}", response_class=RawResponse,
+            responses={**AUTH, 200: {"description": "the report", "content": REPORT_TYPES},
+                       413: {"description": "over the memory bound"},
+                       422: {"description": "unknown language or wave"},
+                       503: {"description": "the worker's analysis slots are busy"}})
 def survey_report(
     slug: str,
     fmt: Literal["pdf", "html"],
     state: State,
     _: Analyst,
     lang: Annotated[Literal["zh", "en"], Query()] = "zh",
-    wave: Annotated[str | None, Query(max_length=64)] = None,
+    wave: Annotated[CleanStr | None, Query(max_length=64)] = None,
 ) -> RawResponse:
     """The CSI report as PDF or as self-contained interactive HTML (works offline)."""
     from service.reporting import build_report
@@ -182,7 +211,7 @@ def survey_report(
 
 
 @router.post("/keys", status_code=201, responses=AUTH)
-def create_key(body: KeyIn, state: State, _: Admin) -> dict[str, Any]:
+def create_key(body: KeyIn, state: State, _: Admin, __: JsonBody) -> dict[str, Any]:
     """The secret is returned once; only its hash is stored."""
     row, secret = keys.create_key(state.engine, body.role, body.name)
     return {"id": row.id, "role": row.role, "name": row.name, "key": secret}

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
+from service.api.content_type import JsonBody
 from service.api.deps import Admin, State
 from service.invitations import service
 from service.invitations.schemas import InvitationsIn, InvitationsOut, IssuedOut, SettingsIn
@@ -23,7 +24,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/{slug}/invitations", status_code=201, responses=ERRORS)
 async def create_invitations(slug: str, body: InvitationsIn, state: State, request: Request,
-                             _: Admin) -> InvitationsOut:
+                             _: Admin, __: JsonBody) -> InvitationsOut:
     """Create single-use tokens; they and their links are returned once (only hashes are stored)."""
     surveys.check_slug(slug)
     ref = await run_in_threadpool(surveys.load_ref, state.engine, slug)
@@ -42,7 +43,7 @@ async def create_invitations(slug: str, body: InvitationsIn, state: State, reque
 
 
 @router.post("/{slug}/settings", responses=ERRORS)
-def update_settings(slug: str, body: SettingsIn, state: State, _: Admin) -> dict[str, Any]:
+def update_settings(slug: str, body: SettingsIn, state: State, _: Admin, __: JsonBody) -> dict[str, Any]:
     """Require an invitation token (or not). Publishing a new version resets this to the definition's value."""
     surveys.check_slug(slug)
     ref = surveys.set_require_token(state.engine, slug, body.require_token)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from service.fields import CleanStr
+
 MAX_INVITATIONS = 10_000
 
 
@@ -12,8 +14,8 @@ class InviteeIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    customer_ref: str | None = Field(default=None, max_length=128)
-    segments: dict[str, str] = Field(default_factory=dict)
+    customer_ref: CleanStr | None = Field(default=None, max_length=128)
+    segments: dict[CleanStr, CleanStr] = Field(default_factory=dict)
 
 
 class InvitationsIn(BaseModel):

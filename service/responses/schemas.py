@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.fields import CleanStr
+
 AnswerValue = int | float | bool | str | None
 Channel = Literal["web", "api", "phone", "paper", "import"]
 
@@ -22,18 +24,18 @@ class SubmissionIn(BaseModel):
 
     answers: dict[str, AnswerValue] = Field(default_factory=dict)
     brands: dict[str, dict[str, AnswerValue]] = Field(default_factory=dict)
-    wave: str | None = Field(default=None, max_length=64)
+    wave: CleanStr | None = Field(default=None, max_length=64)
     channel: Channel = "api"
-    respondent: str | None = Field(default=None, max_length=128)
+    respondent: CleanStr | None = Field(default=None, max_length=128)
     started_at: datetime | None = None
     submitted_at: datetime | None = None
-    token: str | None = Field(default=None, max_length=128)
+    token: CleanStr | None = Field(default=None, max_length=128)
 
 
 class BatchItem(SubmissionIn):
     """A staff-submitted response (phone, paper): may carry its own Idempotency-Key and a survey weight."""
 
-    idempotency_key: str | None = Field(default=None, max_length=128)
+    idempotency_key: CleanStr | None = Field(default=None, max_length=128)
     weight: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
 

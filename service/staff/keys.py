@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from service.errors import AppError, NotFound
+from service.store.ids import storable_id
 from service.store.tables import ApiKey
 
 Role = Literal["admin", "analyst"]
@@ -63,6 +64,8 @@ def list_keys(engine: Engine) -> list[ApiKey]:
 
 
 def revoke_key(engine: Engine, key_id: int) -> ApiKey:
+    if not storable_id(key_id):
+        raise NotFound(f"unknown API key {key_id}", loc=["path", "key_id"])
     with Session(engine) as s:
         row = s.get(ApiKey, key_id)
         if row is None:

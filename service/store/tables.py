@@ -113,6 +113,6 @@ class Draft(SQLModel, table=True):
     brands: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     page: int = 1
     started_at: float
-    updated_at: float
+    updated_at: float = Field(index=True)  # the expiry purge deletes by it (CSI_DRAFT_TTL_DAYS)
     submitted_at: float | None = None
     response_id: int | None = None

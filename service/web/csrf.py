@@ -52,6 +52,38 @@ def check(secret: str, slug: str, draft_id: str, browser: str | None, token: str
     return hmac.compare_digest(sign(secret, slug, draft_id, browser or ""), token)
 
 
+#: How far in the future a signed start time may lie (clock steps between workers), in seconds.
+START_SKEW_S = 5.0
+
+
+def sign_start(secret: str, slug: str, draft_id: str, started_at: float) -> str:
+    """``<time>.<hmac>``: when the first page of a not yet stored draft was served, on the server's clock.
+
+    Why: an anonymous visit writes nothing until the first answered page is posted (service/web/flow.py), but
+    speeder checks need the time the respondent first saw the survey. The server hands that time out signed with
+    the app secret and takes it back with the first POST; the respondent can carry it but not change it.
+    """
+    stamp = f"{started_at:.3f}"
+    msg = f"start\0{slug}\0{draft_id}\0{stamp}".encode()
+    return f"{stamp}.{hmac.new(secret.encode(), msg, hashlib.sha256).hexdigest()}"
+
+
+def check_start(secret: str, slug: str, draft_id: str, token: str | None, now: float) -> float | None:
+    """The start time ``token`` carries if it was signed by us for this survey and draft and is not in the
+    future; else None (forged, altered, for another draft, or from the future)."""
+    stamp, sep, _ = (token or "").rpartition(".")
+    if not sep or len(token or "") > 100:
+        return None
+    try:
+        started = float(stamp)
+    except ValueError:
+        return None
+    if not (0 < started <= now + START_SKEW_S) or not hmac.compare_digest(
+            sign_start(secret, slug, draft_id, started), token or ""):
+        return None
+    return started
+
+
 def cross_site(headers: Mapping[str, str]) -> str | None:
     """Why a POST is refused as coming from another site (a short reason for the log), or None if it may pass."""
     fetch_site = (headers.get("sec-fetch-site") or "").strip().lower()

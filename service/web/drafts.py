@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
 import secrets
 import time
@@ -11,11 +13,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from service.store.raw import RawConn
 from service.store.tables import Draft
 
 DRAFT_ID = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+log = logging.getLogger(__name__)
 
 
 def new_id() -> str:
@@ -167,3 +171,48 @@ def mark_submitted(engine: Engine, draft_id: str, response_id: int | None) -> No
                          {"now": time.time(), "rid": response_id, "id": draft_id})
     finally:
         conn.close()
+
+
+def purge(engine: Engine, older_than_s: float, now: float | None = None) -> int:
+    """Delete the drafts not saved for ``older_than_s`` seconds (submitted or not); returns how many.
+
+    One DELETE on the ``updated_at`` index, so it stays cheap however many drafts there are. A submitted
+    response lives in ``response``; its draft only remembered the answers in progress. An invitation whose draft
+    is purged is still recorded as used (``invitation``) or opens a fresh draft.
+    """
+    cutoff = (time.time() if now is None else now) - older_than_s
+    conn = RawConn(engine)
+    try:
+        # Look first (an index probe, no lock): most runs find nothing, and then take no write lock at all. On
+        # SQLite a write lock taken at the wrong moment fails another request's read-then-write transaction.
+        cur = conn.execute("SELECT 1 FROM draft WHERE updated_at < :cutoff LIMIT 1", {"cutoff": cutoff})
+        found = cur.fetchone() is not None
+        cur.close()
+        if not found:
+            conn.dbapi.rollback()  # end PostgreSQL's implicit read transaction
+            return 0
+        with conn.transaction():
+            return int(conn.execute("DELETE FROM draft WHERE updated_at < :cutoff", {"cutoff": cutoff}).rowcount)
+    finally:
+        conn.close()
+
+
+#: Seconds between two purges run by the service itself.
+PURGE_EVERY_S = 3600.0
+
+
+async def purge_drafts_periodically(engine: Engine, older_than_s: float, every_s: float = PURGE_EVERY_S) -> None:
+    """Run `purge` at start-up and then every ``every_s`` seconds, until cancelled (the app's lifespan).
+
+    Why in the service: expiry that needs a cron job is expiry that is forgotten. With several workers each runs
+    it; the DELETEs are idempotent and cheap, so that costs nothing worth coordinating. A failure (the database
+    away for a moment) is logged and tried again next time, never taken down with the worker.
+    """
+    while True:
+        try:
+            n = await run_in_threadpool(purge, engine, older_than_s)
+            if n:
+                log.info("purged %d draft(s) not saved for %.1f days", n, older_than_s / 86400)
+        except Exception:
+            log.exception("purging expired drafts failed; trying again in %.0f s", every_s)
+        await asyncio.sleep(every_s)

@@ -4,11 +4,14 @@ Synchronous on purpose (database sessions, the writer's ``write_blocking``); the
 pool. Each function returns a `Result` (a page to render or a redirect) instead of an HTTP response, so the
 logic can be read and tested without HTTP.
 
-Nothing entered is lost to the browser's history. The first GET creates the draft (and its server-side start
-time) and redirects to the draft's own address; every POST saves, then answers with a 303 redirect to a GET
-page (the next page, the same page with its errors, the thank-you page, a message): Post/Redirect/Get. Back and
-Forward therefore only ever reload GET pages built from the saved draft, and a POST made from a page older than
-the draft's last save (another tab, a restored page) is merged, never allowed to erase newer answers.
+Nothing entered is lost to the browser's history. An anonymous first GET writes nothing: it picks the draft's
+id and start time (signed, `csrf.sign_start`) and redirects to the draft's own address, whose page 1 is shown
+from them; the first POST with answers stores the draft. So crawlers, link previews and visitors who never
+answer leave no rows behind (drafts that are stored expire after ``CSI_DRAFT_TTL_DAYS``, `drafts.purge`). Every
+POST saves, then answers with a 303 redirect to a GET page (the next page, the same page with its errors, the
+thank-you page, a message): Post/Redirect/Get. Back and Forward therefore only ever reload GET pages built from
+the saved draft, and a POST made from a page older than the draft's last save (another tab, a restored page) is
+merged, never allowed to erase newer answers.
 
 Double answers are prevented three ways. An invitation token is consumed in the response's own transaction
 (the writer), so two submissions with one token store one response. A draft is submitted with the idempotency
@@ -123,12 +126,13 @@ def _invitation_refusal(state_: str, lang: str, ref: SurveyRef) -> Result | None
 # --------------------------------------------------------------------------------------------------- GET
 def show(state: AppState, ref: SurveyRef, *, lang_param: str | None, accept_language: str | None,
          token: str | None, resume: str | None, page: str | None, check: str | None, done_cookie: bool,
-         browser: str, base_url: str) -> Result:
+         browser: str, base_url: str, start: str | None = None) -> Result:
     """``GET /s/{slug}``: a fresh start, an invitation (``t``) or a draft to continue (``r``).
 
-    A fresh start or a first invitation visit creates the draft at once (its ``started_at`` is this moment, on
-    the server's clock) and redirects to the draft's own address, ``?r=<draft>&page=1``; every page after it has
-    its own address too, so Back and Forward always land on a page that shows the answers saved in the draft.
+    A fresh start stores nothing: it redirects to the address of a draft not stored yet, ``?r=<draft>&page=1
+    &start=<signed start time>``, which shows an empty page 1 until the first answered POST stores the draft
+    with that start time. A first invitation visit does create its draft at once (see `_create`). Every page
+    has its own address, so Back and Forward always land on a page that shows the answers saved in the draft.
     ``check`` shows that page's validation errors (``1``: this page's items, as "Next" checks them; ``all``:
     the whole submission, as "Submit" checks it), recomputed from the saved draft.
     """
@@ -138,6 +142,14 @@ def show(state: AppState, ref: SurveyRef, *, lang_param: str | None, accept_lang
         return message("closed", lang, ref)
     if resume:
         row = drafts.get(state.engine, resume) if drafts.valid_id(resume) else None
+        stored = row is not None
+        if row is None and drafts.valid_id(resume):
+            started = csrf.check_start(state.settings.secret_key, ref.slug, resume, start, time.time())
+            row = _unsaved(state, ref, resume, started)
+            if row is not None and ref.require_token:
+                return message("token_required", lang, ref)
+            if row is not None and done_cookie:
+                return message("already", lang, ref)
         if row is None or row.survey_id != ref.id:
             return message("resume_unknown", lang, ref)
         if row.submitted_at is not None:
@@ -157,7 +169,7 @@ def show(state: AppState, ref: SurveyRef, *, lang_param: str | None, accept_lang
         if check in (CHECK_PAGE, CHECK_ALL):
             errors, general = _check(state, ref, steps, index, answers, row, inv, lang, whole=check == CHECK_ALL)
         return _form(state, ref, lang, steps, index, answers, row, inv is not None, browser, base_url, errors,
-                     general, status=422 if errors or general else 200)
+                     general, status=422 if errors or general else 200, start=None if stored else start)
     if token:
         if len(token) > TOKEN_MAX:
             return message("unknown_token", lang, ref)
@@ -176,12 +188,30 @@ def show(state: AppState, ref: SurveyRef, *, lang_param: str | None, accept_lang
         return message("token_required", lang, ref)
     if done_cookie:
         return message("already", lang, ref)
-    stored = _create(state, ref, None)
-    return Result(redirect=survey_url(ref.slug, lang, r=stored.id, page=stored.page))
+    draft_id = drafts.new_id()
+    signed = csrf.sign_start(state.settings.secret_key, ref.slug, draft_id, time.time())
+    return Result(redirect=survey_url(ref.slug, lang, r=draft_id, page=1, start=signed))
+
+
+def _unsaved(state: AppState, ref: SurveyRef, draft_id: str, started: float | None) -> Draft | None:
+    """The empty draft a fresh start's address stands for, not stored yet; None when its signed start time is
+    missing, forged or older than a draft may live (it would have been purged)."""
+    if started is None or time.time() - started > state.settings.draft_ttl_s:
+        return None
+    row = Draft(id=draft_id, survey_id=ref.id, version_id=ref.version_id, started_at=started, updated_at=started,
+                page=1, token_hash=None)
+    Answers().to_row(row)
+    return row
 
 
 def _create(state: AppState, ref: SurveyRef, inv: Invitation | None) -> Draft:
-    """A new, empty draft; ``started_at`` is now, by the server's clock (speeder checks rely on it)."""
+    """A new, empty draft for an invitation's first visit; ``started_at`` is now, by the server's clock.
+
+    Unlike a fresh anonymous start, an invitation stores its draft at once: the token is in the first address
+    only, and the draft holds its hash (UNIQUE), which is what lets every later page, the resume link and a
+    second tab opening the same invitation find the one draft without carrying the token. The writes are bounded
+    by the invitations issued, so this cannot be used to fill the table.
+    """
     now = time.time()
     row = Draft(id=drafts.new_id(), survey_id=ref.id, version_id=ref.version_id, started_at=now, updated_at=now,
                 page=1, token_hash=inv.token_hash if inv else None)
@@ -227,11 +257,14 @@ def _parse_seen(raw: str | None) -> dict[str, str] | None:
 
 def _form(state: AppState, ref: SurveyRef, lang: str, steps: list[Step], index: int, answers: Answers,
           row: Draft, invited: bool, browser: str, base_url: str, errors: dict[str, str] | None = None,
-          general: list[str] | None = None, status: int = 200) -> Result:
+          general: list[str] | None = None, status: int = 200, start: str | None = None) -> Result:
+    """The survey page; ``start`` (the signed start time) for a draft not stored yet, which has no resume link."""
     hidden = {"draft": row.id, "csrf": csrf.sign(state.settings.secret_key, ref.slug, row.id, browser),
               "page": str(index), "lang": lang, "rev": drafts.revision(row),
               "seen": _seen(steps[index - 1], answers)}
-    resume = base_url.rstrip("/") + survey_url(ref.slug, lang, r=row.id)
+    if start is not None:
+        hidden["start"] = start
+    resume = None if start is not None else base_url.rstrip("/") + survey_url(ref.slug, lang, r=row.id)
     ctx = page_context(d=ref.definition, slug=ref.slug, lang=lang, steps=steps, index=index, values=answers.values,
                        chosen=answers.chosen, errors=errors or {}, general_errors=general or [], hidden=hidden,
                        resume_url=resume, invited=invited)
@@ -275,8 +308,10 @@ def post(state: AppState, ref: SurveyRef, form: dict[str, Any], *, accept_langua
     """``POST /s/{slug}``: save the page's answers, then go back, switch language, go on, or submit.
 
     Every outcome but a refusal is a 303 redirect to a GET page: the next page, this page with its errors
-    (``check``), the thank-you page or a message. ``started_at`` is never read from the form: the draft got it
-    from the server's clock on the first GET.
+    (``check``), the thank-you page or a message. ``started_at`` is the server's clock at the first GET: read
+    from the stored draft, or, for the first POST of a fresh start, from the form's ``start`` as the server
+    signed it (a forged or future one is refused like a bad CSRF token). Until something is answered nothing is
+    stored.
     """
     d = ref.definition
     lang = negotiate(_one(form, "lang"), accept_language, d)
@@ -290,6 +325,13 @@ def post(state: AppState, ref: SurveyRef, form: dict[str, Any], *, accept_langua
     if ref.status != "open":
         return to_notice(ref, "closed", lang)
     row = drafts.get(state.engine, draft_id)
+    unsaved = row is None
+    start = _one(form, "start") if unsaved else None
+    if row is None and start is not None:  # the first POST of a fresh start (else: a purged or unknown draft)
+        started = csrf.check_start(state.settings.secret_key, ref.slug, draft_id, start, time.time())
+        if started is None:
+            return refused(ref, "csrf", lang)
+        row = _unsaved(state, ref, draft_id, started)
     if row is None or row.survey_id != ref.id:
         return to_notice(ref, "resume_unknown", lang)
     if row.submitted_at is not None:
@@ -324,12 +366,17 @@ def post(state: AppState, ref: SurveyRef, form: dict[str, Any], *, accept_langua
     row.version_id = ref.version_id
 
     def saved(page: int) -> Draft:
+        nonlocal unsaved
         answers.to_row(row)
         row.page = page
+        if unsaved and not answers.values and not answers.chosen:
+            return row  # nothing answered yet: still nothing to store
+        unsaved = False
         return drafts.save(state.engine, row)
 
     def to_page(stored: Draft, page: int, to_lang: str = lang, check: str | None = None) -> Result:
-        return Result(redirect=survey_url(ref.slug, to_lang, r=stored.id, page=page, check=check))
+        return Result(redirect=survey_url(ref.slug, to_lang, r=stored.id, page=page, check=check,
+                                          start=start if unsaved else None))
 
     if go == "prev":
         stored = saved(max(index - 1, 1))

@@ -71,14 +71,17 @@ async def survey_page(
     r: str | None = None,
     page: str | None = None,
     check: str | None = None,
+    start: str | None = None,
 ) -> Response:
-    """The survey: a fresh start or an invitation (``?t=TOKEN``) redirect to a new draft (``?r=RESUME``)."""
+    """The survey: a fresh start or an invitation (``?t=TOKEN``) redirect to a draft's own address (``?r=RESUME``;
+    a fresh start's draft is stored with its first answered page, and until then ``start`` carries its signed
+    start time)."""
     ref = await run_in_threadpool(state.surveys.get, slug)
     browser, is_new = _browser(request)
     result = await run_in_threadpool(
         flow.show, state, ref, lang_param=lang, accept_language=request.headers.get("accept-language"),
         token=t, resume=r, page=page, check=check, done_cookie=flow.done_cookie_name(slug) in request.cookies,
-        browser=browser, base_url=str(request.base_url),
+        browser=browser, base_url=str(request.base_url), start=start,
     )
     return _respond(request, ref, result, browser if is_new else None)
 

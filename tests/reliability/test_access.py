@@ -260,7 +260,7 @@ def _run_entry_point(cmd: list[str], env: dict[str, str], deadline_s: float = 60
 @pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
 def test_production_refuses_the_default_secret_at_the_entry_point(entry: str, tmp_path: Path,
                                                                   sqlite_template: Path) -> None:
-    """CSI_ENVIRONMENT=production without CSI_SECRET_KEY (or with the published default): the process exits
+    """CSI_ENVIRONMENT=production without CSI_SECRET_KEY (or with the published default, or under 32 bytes): it exits
     non-zero naming CSI_SECRET_KEY and never answers; the same command with a private secret serves."""
     db = tmp_path / "csi.db"
     shutil.copy(sqlite_template, db)  # a migrated store, so only the secret can stop it
@@ -273,5 +273,56 @@ def test_production_refuses_the_default_secret_at_the_entry_point(entry: str, tm
         assert not run.healthy, f"{entry} served in production with secret {secret!r}:\n{run.output}"
         assert run.status not in (None, 0), f"{entry} did not fail (status {run.status}):\n{run.output}"
         assert "CSI_SECRET_KEY must be set to a private value in production" in run.output, run.output
+    for secret in ("", "x" * 31):  # set, but short enough to find by trying
+        run = _run_entry_point(cmd, {**base, "CSI_SECRET_KEY": secret})
+        assert not run.healthy and run.status not in (None, 0), f"{entry} served with {secret!r}:\n{run.output}"
+        assert "CSI_SECRET_KEY must be at least 32 bytes" in run.output, run.output
     run = _run_entry_point(cmd, {**base, "CSI_SECRET_KEY": secrets.token_urlsafe(32)})
     assert run.healthy and run.status is None, f"{entry} with a private secret did not come up:\n{run.output}"
+
+
+# ------------------------------------------------------------------------------------------- proxies and the limiter
+@contextlib.contextmanager
+def _serving(cmd: list[str], env: dict[str, str], deadline_s: float = 60) -> Any:
+    """A server started like `_run_entry_point` does, kept up while the block runs; yields its base URL."""
+    port = _free_port()
+    argv = [a.replace("{port}", str(port)) for a in cmd]
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        t_end = time.monotonic() + deadline_s
+        healthy = False
+        while time.monotonic() < t_end and proc.poll() is None and not healthy:
+            with contextlib.suppress(httpx.TransportError):
+                healthy = httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+            time.sleep(0.2)
+        assert healthy, f"the server did not come up (status {proc.poll()})"
+        yield base
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=20)
+
+
+@pytest.mark.timeout(120)
+def test_rotating_x_forwarded_for_does_not_get_around_the_rate_limit(tmp_path: Path, sqlite_template: Path) -> None:
+    """`csi serve` trusts no proxy by default: one client sending a new X-Forwarded-For on every request still
+    spends one bucket. Named with --forwarded-allow-ips, the proxy's report is believed (one bucket per client)."""
+    db = tmp_path / "csi.db"
+    shutil.copy(sqlite_template, db)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSI_") and k != "FORWARDED_ALLOW_IPS"}
+    env.update({"CSI_DATABASE_URL": f"sqlite:///{db}", "CSI_PUBLIC_RATE_LIMIT_PER_MINUTE": "3"})
+    cmd = ENTRY_POINTS["csi serve"]
+    path = "/api/v1/surveys/nosuch/definition"  # a public route: limited before the 404
+
+    def rotating(base: str, n: int) -> list[int]:
+        with httpx.Client(base_url=base, timeout=10) as c:
+            return [c.get(path, headers={"X-Forwarded-For": f"203.0.113.{i + 1}"}).status_code for i in range(n)]
+
+    with _serving(cmd, env) as base:
+        codes = rotating(base, 6)
+    assert codes[:3] == [404] * 3 and codes[3:] == [429] * 3, codes
+    with _serving([*cmd, "--forwarded-allow-ips", "127.0.0.1"], env) as base:
+        codes = rotating(base, 6)
+    assert codes == [404] * 6, codes

@@ -1,6 +1,7 @@
 """Back, Forward, Reload and replayed POSTs never lose answers; the start time is the server's, never the form's.
 
-Every page has its own address (``?r=<draft>&page=N``, from the first GET on) and every POST answers with a 303
+Every page has its own address (``?r=<draft>&page=N``, from the first GET on; until the first answered POST
+stores the draft, its first page's address also carries the signed start time) and every POST answers with a 303
 redirect to one (Post/Redirect/Get), so a browser's history holds only GET pages that show the saved draft.
 """
 
@@ -36,18 +37,54 @@ def query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
 
 
-def test_a_fresh_visit_creates_the_draft_and_redirects_to_its_address(client: TestClient, engine: Engine,
-                                                                      utility: str) -> None:
+def test_a_fresh_visit_redirects_to_its_draft_address_and_stores_nothing(client: TestClient, engine: Engine,
+                                                                         utility: str) -> None:
+    t0 = time.time()
     r = client.get(f"/s/{SLUG}?lang=en", follow_redirects=False)
     assert r.status_code == 303 and r.headers["cache-control"] == "no-store"
-    (d,) = drafts(engine)
-    assert query(r.headers["location"]) == {"r": d["id"], "page": "1", "lang": "en"}
-    assert d["page"] == 1 and json.loads(d["answers"]) == {}
+    q = query(r.headers["location"])
+    assert set(q) == {"r", "page", "lang", "start"} and q["page"] == "1" and q["lang"] == "en"
+    assert t0 - 0.001 <= float(q["start"].rsplit(".", 1)[0]) <= time.time()  # "<time>.<signature>"
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200 and f'name="draft" value="{q["r"]}"' in page.text
+    assert drafts(engine) == []  # neither the redirect nor page 1 wrote anything
     # The language the browser asked for is kept in the address.
     r = client.get(f"/s/{SLUG}", headers={"Accept-Language": "zh-CN"}, follow_redirects=False)
     assert query(r.headers["location"])["lang"] == "zh"
-    # Each fresh visit is a new respondent (no cookie says otherwise): a new draft each time.
-    assert len(drafts(engine)) == 2
+    # Each fresh visit is a new respondent (no cookie says otherwise): a new draft id each time.
+    assert query(r.headers["location"])["r"] != q["r"] and drafts(engine) == []
+
+
+def test_the_first_answered_post_stores_the_draft(client: TestClient, engine: Engine, utility: str) -> None:
+    p = Respondent(client)
+    p.open(f"/s/{SLUG}?lang=en")
+    draft = p.hidden["draft"]
+    p.post("lang:zh")  # nothing answered: still nothing stored, the page is the same draft's
+    assert drafts(engine) == [] and p.hidden["draft"] == draft and "start" in query(p.url)
+    p.post("next", {})  # Next with nothing answered: this page's errors, still nothing stored
+    assert p.status == 422 and drafts(engine) == [] and p.hidden["draft"] == draft
+    p.post("next", PAGE1)
+    (d,) = drafts(engine)
+    assert d["id"] == draft and d["page"] == 2 and json.loads(d["answers"])["q_region"] == "urban"
+    assert "start" not in query(p.url) and "start" not in p.hidden
+
+
+def test_a_forged_or_future_start_time_is_refused(client: TestClient, engine: Engine, utility: str) -> None:
+    p = Respondent(client)
+    p.open(f"/s/{SLUG}?lang=en")
+    stamp, mac = p.hidden["start"].rsplit(".", 1)
+    future = f"{float(stamp) + 3600:.3f}.{mac}"
+    for bad in (f"{float(stamp) - 3600:.3f}.{mac}", future, "1.0", "", stamp, "x" * 200):
+        r = client.post(f"/s/{SLUG}", data=p.form("next", PAGE1, start=bad), follow_redirects=False)
+        assert r.status_code == 403, (bad, r.status_code)
+        page = client.get(f"/s/{SLUG}?r={p.hidden['draft']}&page=1&start={bad}")
+        assert page.status_code == 404 and 'name="draft"' not in page.text
+    # Signed for another draft: refused too.
+    other = Respondent(client)
+    other.open(f"/s/{SLUG}?lang=en")
+    r = client.post(f"/s/{SLUG}", data=p.form("next", PAGE1, start=other.hidden["start"]), follow_redirects=False)
+    assert r.status_code == 403 and drafts(engine) == []
+    assert p.post("next", PAGE1).status_code == 200 and len(drafts(engine)) == 1
 
 
 def test_back_to_the_first_page_shows_its_answers_and_the_same_draft(client: TestClient, engine: Engine,
@@ -55,10 +92,10 @@ def test_back_to_the_first_page_shows_its_answers_and_the_same_draft(client: Tes
     p = Respondent(client)
     p.open(f"/s/{SLUG}?lang=en")
     first_url, draft = p.url, p.hidden["draft"]
-    assert query(first_url) == {"r": draft, "page": "1", "lang": "en"}
+    assert query(first_url) == {"r": draft, "page": "1", "lang": "en", "start": p.hidden["start"]}
+    p.post("next", PAGE1)
     (d,) = drafts(engine)
     started = d["started_at"]
-    p.post("next", PAGE1)
     assert p.progress == "Page 2 of 4" and query(p.url)["page"] == "2"
     p.post("next", {"brands": ["jiangcheng"]})
     assert p.progress == "Page 3 of 5"
@@ -169,11 +206,12 @@ def test_started_at_is_the_first_get_on_the_servers_clock(client: TestClient, en
     t0 = time.time()
     p.open(f"/s/{SLUG}?lang=en")
     t1 = time.time()
-    (d,) = drafts(engine)
-    assert t0 <= d["started_at"] <= t1
-    assert "started" not in p.hidden  # the form no longer carries it
+    assert "started" not in p.hidden  # the form carries only the server's signed start
     time.sleep(0.05)
-    for _ in range(6):
+    p.post("next", full_answers())
+    (d,) = drafts(engine)
+    assert t0 - 0.001 <= d["started_at"] <= t1  # the first GET's time (signed to a millisecond), not the POST's
+    for _ in range(5):
         is_last = 'value="submit" class="primary"' in p.html
         p.post("submit" if is_last else "next", full_answers(), started="1")  # a faked start (1970)
     assert "Thank you" in p.html
