@@ -107,8 +107,8 @@ def test_bad_weight_cells_are_reported_by_line(engine: Engine, utility: str, tmp
     with pytest.raises(ImportRejected) as e:
         import_file(engine, load_ref(engine, utility), f)
     problems = "\n".join(e.value.problems)
-    assert "line 5, column 'weight': '-1' is not a non-negative number" in problems
-    assert "line 7, column 'weight': 'heavy'" in problems
+    assert f"{f}:5: column weight: '-1' is not a non-negative number" in problems
+    assert f"{f}:7: column weight: 'heavy'" in problems
     assert load_data(engine, load_ref(engine, utility)).n == 0
 
 
