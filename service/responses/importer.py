@@ -116,7 +116,7 @@ def _parse(d: SurveyDefinition, table: Table, tz: str) -> tuple[ResponseData | N
         except ValueError:
             data = None
     if data is not None:
-        checker = Checker(d, table, tz)
+        checker = Checker(d, table, tz, n_respondents=data.n)
         found = checker.extra()
         if not found and not _missing_required(d, data):
             return data, checker, found

@@ -23,7 +23,7 @@ from service.errors import AppError, Conflict, NotFound
 from service.store.raw import RawConn
 
 _LOCK_SPACE = 7151  # pg_advisory_xact_lock(space, survey_id): one import per survey at a time on PostgreSQL
-_NO_WAVE = "\x00"  # NULL wave: one wave of its own when matching keys
+_NO_WAVE = "\x1d"  # NULL wave: one wave of its own when matching keys (pandas strings drop NUL)
 
 
 def cli_user() -> str:

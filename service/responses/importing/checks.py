@@ -115,17 +115,19 @@ class Checker:
     """Runs the checks over one table. ``all()`` is the full pass; ``extra()`` only what
     `ResponseData.from_frame` does not check itself (so a clean big file is not validated twice)."""
 
-    def __init__(self, definition: SurveyDefinition, table: Table, tz: str):
+    def __init__(self, definition: SurveyDefinition, table: Table, tz: str, n_respondents: int | None = None):
         self.d = definition
         self.t = table
         self.df = table.frame
         self.tz = tz
         self.n = len(self.df)
+        self.n_respondents = n_respondents
         self.found = Findings(self.n, np.zeros(self.n, dtype=bool), list(self.df.columns))
         self._group: np.ndarray | None = None
         self._first: np.ndarray | None = None
         self._keys: pd.Series | None = None
         self._str: dict[str, pd.Series] = {}
+        self._factors: dict[str, tuple[np.ndarray, list[str]]] = {}
 
     # ---------------------------------------------------------------- helpers
     def col(self, name: str) -> pd.Series:
@@ -133,20 +135,62 @@ class Checker:
             self._str[name] = _strings(self.df[name])
         return self._str[name]
 
+    def factor(self, name: str) -> tuple[np.ndarray, list[str]]:
+        """(index of each row's value in ``uniq``, stripped distinct values): checks look each value up once."""
+        if name not in self._factors:
+            s = self.df[name]
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                inv = s.cat.codes.to_numpy().astype(np.intp)
+                uniq = [str(c).strip() for c in s.cat.categories]
+                if (inv < 0).any():
+                    inv = np.where(inv < 0, len(uniq), inv)
+                    uniq.append("")
+            else:
+                codes, u = pd.factorize(self.col(name))
+                inv, uniq = np.asarray(codes, dtype=np.intp), [str(x) for x in u]
+            self._factors[name] = (inv, uniq)
+        return self._factors[name]
+
+    def flag_values(self, name: str, bad: Callable[[str], bool], describe: Callable[[str], str]) -> None:
+        """Flag the rows of ``name`` whose (stripped) value ``bad`` refuses; each distinct value judged once."""
+        inv, uniq = self.factor(name)
+        bad_u = np.array([bad(u) for u in uniq], dtype=bool)
+        if bad_u.any():
+            self.found.flag(bad_u[inv], name, lambda r: describe(uniq[inv[r]]))
+
+    def canonical(self, name: str) -> np.ndarray:
+        """One integer per distinct stripped value, per row (for comparing a respondent's rows)."""
+        inv, uniq = self.factor(name)
+        ids, _ = pd.factorize(pd.Series(uniq, dtype=object))
+        return np.asarray(ids, dtype=np.int64)[inv] if len(uniq) else inv.astype(np.int64)
+
     def keys(self) -> pd.Series:
         if self._keys is None:
             self._keys = self.col("respondent")
         return self._keys
 
     def group(self) -> tuple[np.ndarray, np.ndarray]:
-        """(respondent index of each row, first row of each respondent)."""
+        """(respondent index of each row, first row of each respondent).
+
+        When each respondent's rows are consecutive (as every export writes them) and the parser's respondent
+        count confirms it, the groups are the runs of equal keys: no hashing of 10^6 keys.
+        """
         if self._group is None or self._first is None:
-            g, _ = pd.factorize(self.keys())
-            self._group = np.asarray(g, dtype=np.intp)
-            first = np.full(int(self._group.max(initial=-1)) + 1, -1, dtype=np.intp)
-            rev = np.arange(self.n)[::-1]
-            first[self._group[rev]] = rev
-            self._first = first
+            k = self.keys()
+            new = np.ones(self.n, dtype=bool)
+            if self.n > 1:
+                new[1:] = (k.iloc[1:].reset_index(drop=True) != k.iloc[:-1].reset_index(drop=True)).to_numpy(
+                    dtype=bool)
+            if self.n_respondents is not None and int(new.sum()) == self.n_respondents:
+                self._group = np.cumsum(new) - 1
+                self._first = np.flatnonzero(new)
+            else:
+                g, _ = pd.factorize(k)
+                self._group = np.asarray(g, dtype=np.intp)
+                first = np.full(int(self._group.max(initial=-1)) + 1, -1, dtype=np.intp)
+                rev = np.arange(self.n)[::-1]
+                first[self._group[rev]] = rev
+                self._first = first
         return self._group, self._first
 
     def line(self, row: int) -> int:
@@ -159,8 +203,10 @@ class Checker:
         group, first = self.group()
         first_row = first[group]
         mask = values != values[first_row]
-        mask &= self.keys().to_numpy(dtype=object) != ""
+        if not mask.any():
+            return
         keys = self.keys()
+        mask &= (keys != "").to_numpy(dtype=bool)
         self.found.flag(mask, column, lambda r: (
             f"respondent {keys.iloc[r]!r} has {shown(r)} here but {shown(int(first_row[r]))} on line "
             f"{self.line(int(first_row[r]))} (respondent-level answers must agree)"))
@@ -197,33 +243,35 @@ class Checker:
         self._control("respondent")
 
     def _control(self, column: str) -> None:
-        """Control characters (the rule of `codebook.clean_text`), found vectorised, worded by clean_text."""
-        s = self.col(column)
-        hit = s.str.contains(codebook._CONTROL.pattern, regex=True).to_numpy(dtype=bool)
+        """Control characters (the rule of `codebook.clean_text`), worded by clean_text."""
 
-        def why(r: int) -> str:
+        def why(v: str) -> str:
             try:
-                clean_text(s.iloc[r])
+                clean_text(v)
             except ValueError as e:
                 return str(e)
             return "contains a control character"  # pragma: no cover - the pattern is clean_text's
 
-        self.found.flag(hit, column, why)
+        if isinstance(self.df[column].dtype, pd.CategoricalDtype):
+            self.flag_values(column, lambda v: codebook._CONTROL.search(v) is not None, why)
+            return
+        s = self.col(column)  # one distinct value per row: vectorised search with clean_text's own pattern
+        hit = s.str.contains(codebook._CONTROL.pattern, regex=True).to_numpy(dtype=bool)
+        self.found.flag(hit, column, lambda r: why(s.iloc[r]))
 
     def brand(self) -> None:
         if "brand" not in self.df.columns:
             return
-        b = self.col("brand")
         ok = {*brand_map(self.d), ""}
-        self.found.flag(~b.isin(ok).to_numpy(), "brand",
-                        lambda r: f"unknown brand {b.iloc[r]!r}; brands are {self.d.brand_ids}")
+        self.flag_values("brand", lambda v: v not in ok,
+                         lambda v: f"unknown brand {v!r}; brands are {self.d.brand_ids}")
 
     def duplicates(self) -> None:
         bmap = brand_map(self.d)
         own = bmap[self.d.own_brand.id]
         if "brand" in self.df.columns:
-            b = self.col("brand")
-            bidx = b.map(lambda v: own if v == "" else bmap.get(v, -1)).to_numpy(dtype=np.int64)
+            inv, uniq = self.factor("brand")
+            bidx = np.array([own if v == "" else bmap.get(v, -1) for v in uniq], dtype=np.int64)[inv]
         else:
             bidx = np.full(self.n, own, dtype=np.int64)
         group, _ = self.group()
@@ -243,28 +291,26 @@ class Checker:
     def wave(self) -> None:
         if "wave" not in self.df.columns:
             return
-        w = self.col("wave")
         if self.d.waves:
             ok = {*self.d.wave_ids(), ""}
-            self.found.flag(~w.isin(ok).to_numpy(), "wave",
-                            lambda r: f"unknown wave {w.iloc[r]!r}; waves are {self.d.wave_ids()}")
+            self.flag_values("wave", lambda v: v not in ok,
+                             lambda v: f"unknown wave {v!r}; waves are {self.d.wave_ids()}")
 
     def wave_extra(self) -> None:
         if "wave" not in self.df.columns:
             return
-        w = self.col("wave")
+        inv, uniq = self.factor("wave")
         if not self.d.waves:
-            self.found.flag((w.str.len() > MAX_WAVE).to_numpy(), "wave",
-                            lambda r: f"a wave id is at most {MAX_WAVE} characters")
+            self.flag_values("wave", lambda v: len(v) > MAX_WAVE,
+                             lambda v: f"a wave id is at most {MAX_WAVE} characters")
             self._control("wave")
-        self.disagree("wave", w.to_numpy(dtype=object), lambda r: f"wave {w.iloc[r]!r}")
+        self.disagree("wave", self.canonical("wave"), lambda r: f"wave {uniq[inv[r]]!r}")
 
     def channel(self) -> None:
         if "channel" not in self.df.columns:
             return
-        c = self.col("channel")
-        self.found.flag(~c.isin(CHANNELS | {""}).to_numpy(), "channel",
-                        lambda r: f"unknown channel {c.iloc[r]!r}; channels are {sorted(CHANNELS)}")
+        self.flag_values("channel", lambda v: v not in CHANNELS | {""},
+                         lambda v: f"unknown channel {v!r}; channels are {sorted(CHANNELS)}")
 
     def weight(self) -> None:
         if WEIGHT_COLUMN not in self.df.columns:
@@ -296,13 +342,13 @@ class Checker:
                 continue
             raw = self.df[iid]
             codes, bad = _answer_codes(d, iid, raw)
-            shown = self.col(iid)
-            self.found.flag(bad, iid, lambda r, iid=iid, s=shown: _bad_value(d, iid, s.iloc[r]))
+            inv, uniq = self.factor(iid)
+            self.found.flag(bad, iid, lambda r, iid=iid, inv=inv, uniq=uniq: _bad_value(d, iid, uniq[inv[r]]))
             if d.item(iid).required:
                 self.found.flag(codes == MISSING_CODE, iid, lambda r: "this item is required")
             if iid in d.respondent_item_ids:
                 self.disagree(iid, np.where(bad, _BAD, codes),
-                              lambda r, s=shown: f"answer {s.iloc[r]!r}")
+                              lambda r, inv=inv, uniq=uniq: f"answer {uniq[inv[r]]!r}")
 
     def texts(self) -> None:
         d = self.d
@@ -312,14 +358,15 @@ class Checker:
                     self.found.file_level.append(f"missing column {tid!r} (a required text item)")
                     self.found.bad[:] = True
                 continue
-            s = self.col(tid)
+            inv, uniq = self.factor(tid)
             self._control(tid)
-            self.found.flag((s.str.len() > MAX_TEXT).to_numpy(), tid,
-                            lambda r: f"the text is longer than {MAX_TEXT} characters")
+            self.flag_values(tid, lambda v: len(v) > MAX_TEXT,
+                             lambda v: f"the text is longer than {MAX_TEXT} characters")
             if d.item(tid).required:
-                self.found.flag((s == "").to_numpy(), tid, lambda r: "this item is required")
+                self.flag_values(tid, lambda v: v == "", lambda v: "this item is required")
             if not d.is_per_brand(tid):
-                self.disagree(tid, s.to_numpy(dtype=object), lambda r, s=s: f"the text {_short(s.iloc[r])!r}")
+                self.disagree(tid, self.canonical(tid),
+                              lambda r, inv=inv, uniq=uniq: f"the text {_short(uniq[inv[r]])!r}")
 
     # ---------------------------------------------------------------- passes
     def all(self) -> Findings:
