@@ -76,6 +76,8 @@ class Findings:
     header: list[str] = field(default_factory=list)
     flags: list[_Flag] = field(default_factory=list)
     file_level: list[str] = field(default_factory=list)
+    #: Rows whose cells are not where the header says (ragged): one problem each, not one per shifted cell.
+    skip: np.ndarray | None = None
 
     @property
     def count(self) -> int:
@@ -85,6 +87,8 @@ class Findings:
         return self.count > 0
 
     def flag(self, mask: np.ndarray, column: str | None, describe: Callable[[int], str]) -> None:
+        if self.skip is not None:
+            mask = mask & ~self.skip
         idx = np.flatnonzero(mask)
         if idx.size:
             self.bad[idx] = True
@@ -166,7 +170,8 @@ class Checker:
 
     def keys(self) -> pd.Series:
         if self._keys is None:
-            self._keys = self.col("respondent")
+            self._keys = (self.col("respondent") if "respondent" in self.df.columns
+                          else pd.Series([""] * self.n, dtype="str"))
         return self._keys
 
     def group(self) -> tuple[np.ndarray, np.ndarray]:
@@ -207,8 +212,10 @@ class Checker:
             return
         keys = self.keys()
         mask &= (keys != "").to_numpy(dtype=bool)
+        if self.found.skip is not None:  # a ragged first row is reported once, not against every sibling
+            mask &= ~self.found.skip[first_row]
         self.found.flag(mask, column, lambda r: (
-            f"respondent {keys.iloc[r]!r} has {shown(r)} here but {shown(int(first_row[r]))} on line "
+            f"respondent {_short(keys.iloc[r])!r} has {shown(r)} here but {shown(int(first_row[r]))} on line "
             f"{self.line(int(first_row[r]))} (respondent-level answers must agree)"))
 
     # ---------------------------------------------------------------- the checks
@@ -234,6 +241,9 @@ class Checker:
     def ragged(self) -> None:
         for r, msg in self.t.row_problems:
             self.found.flag(np.arange(self.n) == r, None, lambda _r, m=msg: m)
+        if self.t.row_problems:
+            self.found.skip = np.zeros(self.n, dtype=bool)
+            self.found.skip[[r for r, _ in self.t.row_problems]] = True
 
     def respondent(self) -> None:
         k = self.keys()
@@ -264,7 +274,7 @@ class Checker:
             return
         ok = {*brand_map(self.d), ""}
         self.flag_values("brand", lambda v: v not in ok,
-                         lambda v: f"unknown brand {v!r}; brands are {self.d.brand_ids}")
+                         lambda v: f"unknown brand {_short(v)!r}; brands are {self.d.brand_ids}")
 
     def duplicates(self) -> None:
         bmap = brand_map(self.d)
@@ -285,7 +295,7 @@ class Checker:
         dup = first[inv] != np.arange(self.n)
         keys, ids = self.keys(), self.d.brand_ids
         self.found.flag(dup, "brand", lambda r: (
-            f"respondent {keys.iloc[r]!r} rated brand {ids[bidx[r]]!r} twice (also on line "
+            f"respondent {_short(keys.iloc[r])!r} rated brand {ids[bidx[r]]!r} twice (also on line "
             f"{self.line(int(first[inv[r]]))})"))
 
     def wave(self) -> None:
@@ -294,7 +304,7 @@ class Checker:
         if self.d.waves:
             ok = {*self.d.wave_ids(), ""}
             self.flag_values("wave", lambda v: v not in ok,
-                             lambda v: f"unknown wave {v!r}; waves are {self.d.wave_ids()}")
+                             lambda v: f"unknown wave {_short(v)!r}; waves are {self.d.wave_ids()}")
 
     def wave_extra(self) -> None:
         if "wave" not in self.df.columns:
@@ -304,13 +314,13 @@ class Checker:
             self.flag_values("wave", lambda v: len(v) > MAX_WAVE,
                              lambda v: f"a wave id is at most {MAX_WAVE} characters")
             self._control("wave")
-        self.disagree("wave", self.canonical("wave"), lambda r: f"wave {uniq[inv[r]]!r}")
+        self.disagree("wave", self.canonical("wave"), lambda r: f"wave {_short(uniq[inv[r]])!r}")
 
     def channel(self) -> None:
         if "channel" not in self.df.columns:
             return
         self.flag_values("channel", lambda v: v not in CHANNELS | {""},
-                         lambda v: f"unknown channel {v!r}; channels are {sorted(CHANNELS)}")
+                         lambda v: f"unknown channel {_short(v)!r}; channels are {sorted(CHANNELS)}")
 
     def weight(self) -> None:
         if WEIGHT_COLUMN not in self.df.columns:
@@ -318,13 +328,13 @@ class Checker:
         s = self.col(WEIGHT_COLUMN)
         wv = pd.to_numeric(s.where(s != ""), errors="coerce").to_numpy(dtype=np.float64)
         self.found.flag(~np.isfinite(wv) | (wv < 0), WEIGHT_COLUMN,
-                        lambda r: f"{s.iloc[r]!r} is not a non-negative number (a survey weight)")
+                        lambda r: f"{_short(s.iloc[r])!r} is not a non-negative number (a survey weight)")
 
     def weight_extra(self) -> None:
         if WEIGHT_COLUMN in self.df.columns:
             s = self.col(WEIGHT_COLUMN)
             wv = pd.to_numeric(s.where(s != ""), errors="coerce").to_numpy(dtype=np.float64)
-            self.disagree(WEIGHT_COLUMN, np.where(np.isnan(wv), -1.0, wv), lambda r: f"weight {s.iloc[r]!r}")
+            self.disagree(WEIGHT_COLUMN, np.where(np.isnan(wv), -1.0, wv), lambda r: f"weight {_short(s.iloc[r])!r}")
 
     def times(self) -> None:
         for name in ("started_at", "submitted_at"):
@@ -333,7 +343,7 @@ class Checker:
                 _, bad = parse_times(s, self.tz)
                 zone = "" if self.tz == "UTC" else f" (naive times are read in {self.tz})"
                 self.found.flag(bad, name, lambda r, s=s, z=zone: (
-                    f"not an ISO 8601 time, or a local time a clock change skips or repeats: {s.iloc[r]!r}{z}"))
+                    f"not an ISO 8601 time, or a local time a clock change skips or repeats: {_short(s.iloc[r])!r}{z}"))
 
     def items(self) -> None:
         d = self.d
@@ -348,7 +358,7 @@ class Checker:
                 self.found.flag(codes == MISSING_CODE, iid, lambda r: "this item is required")
             if iid in d.respondent_item_ids:
                 self.disagree(iid, np.where(bad, _BAD, codes),
-                              lambda r, inv=inv, uniq=uniq: f"answer {uniq[inv[r]]!r}")
+                              lambda r, inv=inv, uniq=uniq: f"answer {_short(uniq[inv[r]])!r}")
 
     def texts(self) -> None:
         d = self.d
