@@ -393,6 +393,8 @@ def _analyze_files(definition: Path, responses: Path, wave: str | None, brand: s
     except ValueError as e:
         # from_frame counts data rows from 1; the file's line adds the header.
         msg = re.sub(r"^row (\d+)", lambda m: f"{int(m.group(1)) + 1}", str(e))
+        if msg.startswith(str(responses)):  # the reader's messages already name the file
+            _fail(msg)
         _fail(f"{responses}:{msg}" if msg[:1].isdigit() else f"{responses}: {msg}")
     result["source"] = {"store": "files", "definition": str(definition), "responses": str(responses)}
     return result
