@@ -173,9 +173,12 @@ def import_table(
 
 def _rows_per_respondent(table: Table, keep: np.ndarray | None, ids: np.ndarray) -> int:
     """File rows of the respondents ``ids`` (for the batch record)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     frame = table.frame if keep is None else table.frame.loc[keep]
-    keys = frame["respondent"].astype("str").str.strip()
-    return int(keys.isin(pd.Series(ids, dtype="str")).sum())
+    keys = pc.utf8_trim_whitespace(pa.array(frame["respondent"].astype("str")).cast(pa.string()))
+    return int(pc.sum(pc.is_in(keys, value_set=pa.array(ids, type=pa.string()))).as_py() or 0)
 
 
 def _store(engine: Engine, ref: SurveyRef, table: Table, data: ResponseData | None, keep: np.ndarray | None,

@@ -238,3 +238,22 @@ def test_naive_times_are_read_in_the_definitions_zone(engine: Engine, utility: s
     assert _stored_times(engine) == [utc - 3600, utc, utc - 3600]
     with pytest.raises(AppError, match="unknown time zone 'Mars/Olympus'"):
         import_file(engine, ref, tmp_path / "t.csv", tz="Mars/Olympus")
+
+
+def test_xlsx_problems_name_the_sheet_row(engine: Engine, utility: str, tmp_path: Path) -> None:
+    import openpyxl
+
+    df = _frame(6)
+    df.loc[3, "q_price"] = "9"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(list(df.columns))
+    for k, row in enumerate(df.itertuples(index=False)):
+        if k == 2:
+            ws.append([])  # a blank sheet row: skipped, but it still counts
+        ws.append(list(row))
+    f = tmp_path / "t.xlsx"
+    wb.save(f)
+    with pytest.raises(ImportRejected) as e:
+        import_file(engine, load_ref(engine, utility), f)
+    assert [m.split(": ")[0] for m in e.value.problems] == [f"{f}:6"], e.value.problems

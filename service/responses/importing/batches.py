@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine
 
 from service.errors import AppError, Conflict, NotFound
@@ -40,25 +41,45 @@ def lock_survey(conn: RawConn, survey_id: int) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(:a, :b)", {"a": _LOCK_SPACE, "b": survey_id}).close()
 
 
-def match_keys(waves: np.ndarray, keys: np.ndarray, stored: pd.DataFrame) -> tuple[np.ndarray, list[int]]:
-    """(mask of incoming respondents already stored, ids of the stored rows they match)."""
-    if stored.empty or len(keys) == 0:
+def _joined(waves: Any, keys: Any) -> pa.Array:
+    """``wave \x1f key`` per respondent (NULL wave as its own value), as one Arrow string array."""
+    w = pc.fill_null(pa.array(waves, type=pa.string()), _NO_WAVE)
+    return pc.binary_join_element_wise(w, pa.array(keys, type=pa.string()), "\x1f")
+
+
+def match_keys(waves: np.ndarray, keys: np.ndarray, stored: StoredKeys) -> tuple[np.ndarray, list[int]]:
+    """(mask of incoming respondents already stored, ids of the stored rows they match).
+
+    Arrow's hash join: pandas' ``isin`` on string columns converted every value to Python (~15 s at 10^6).
+    """
+    if not len(stored.ids) or len(keys) == 0:
         return np.zeros(len(keys), dtype=bool), []
-    incoming = pd.Series(waves, dtype=object).fillna(_NO_WAVE).astype("str") + "\x1f" + pd.Series(
-        keys, dtype="str")
-    have = stored["wave"].fillna(_NO_WAVE).astype("str") + "\x1f" + stored["respondent_key"].astype("str")
-    hit = incoming.isin(have).to_numpy(dtype=bool)
-    ids = stored["id"][have.isin(incoming[hit])].astype(int).tolist() if hit.any() else []
-    return hit, ids
+    incoming = _joined(waves, keys)
+    have = _joined(stored.waves, stored.keys)
+    hit = pc.is_in(incoming, value_set=have).to_numpy(zero_copy_only=False).astype(bool)
+    if not hit.any():
+        return hit, []
+    matched = pc.is_in(have, value_set=incoming.filter(pa.array(hit))).to_numpy(zero_copy_only=False)
+    return hit, stored.ids[matched.astype(bool)].tolist()
 
 
-def stored_keys(conn: RawConn, survey_id: int) -> pd.DataFrame:
+@dataclass
+class StoredKeys:
+    ids: np.ndarray
+    waves: list[str | None]
+    keys: list[str]
+
+
+def stored_keys(conn: RawConn, survey_id: int) -> StoredKeys:
     """Every stored (id, wave, respondent_key) of the survey that has a key: one query."""
     cur = conn.execute("SELECT id, wave, respondent_key FROM response WHERE survey_id = :s "
                        "AND respondent_key IS NOT NULL", {"s": survey_id})
     rows = cur.fetchall()
     cur.close()
-    return pd.DataFrame(rows, columns=["id", "wave", "respondent_key"])
+    if not rows:
+        return StoredKeys(np.zeros(0, dtype=np.int64), [], [])
+    ids, waves, keys = zip(*rows, strict=True)
+    return StoredKeys(np.asarray(ids, dtype=np.int64), list(waves), list(keys))
 
 
 def delete_ids(conn: RawConn, ids: list[int]) -> None:
