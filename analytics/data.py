@@ -301,11 +301,13 @@ class ResponseData:
 
     # ------------------------------------------------------------------ canonical table
     @classmethod
-    def from_frame(cls, definition: SurveyDefinition, df: pd.DataFrame) -> ResponseData:
+    def from_frame(cls, definition: SurveyDefinition, df: pd.DataFrame, *, tz: str | None = None) -> ResponseData:
         """Parse the canonical response table (docs/DESIGN.md): one row per (respondent, brand rated).
 
         Values may be codes or labels in any of the definition's languages; ``NA`` (or the scale's N/A label)
         is not applicable, an empty cell is not answered. An optional ``weight`` column gives survey weights.
+        Times without an offset are read in ``tz`` (an IANA name; default: the definition's zone,
+        `SurveyDefinition.tz`; see `parse_times`).
 
         Raises
         ------
@@ -314,7 +316,7 @@ class ResponseData:
             value, brand or wave, a duplicated (respondent, brand) row, or respondent-level answers that
             disagree between a respondent's rows.
         """
-        return _parse_frame(cls, definition, df)
+        return _parse_frame(cls, definition, df, tz)
 
     def to_frame(self, labels: str | None = None) -> pd.DataFrame:
         """The canonical response table: one row per (respondent, brand rated), codes or labels in a language.
@@ -374,7 +376,51 @@ def _first_per_group(values: NDArray[Any], group: NDArray[np.intp], n_groups: in
     return values[first]
 
 
-def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame) -> ResponseData:
+_HAS_OFFSET = r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
+_EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+
+
+def parse_times(s: pd.Series, tz: str = "UTC") -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """ISO 8601 cells -> (UTC epoch seconds, NaN when empty or bad; mask of bad non-empty cells).
+
+    A time with ``Z`` or an offset is taken as given; a naive one is wall-clock time in ``tz`` (an interview
+    typed in Beijing is Beijing time). A wall-clock time that a DST change skips or repeats is bad. The common
+    cases (all naive, or all with one offset) are one vectorised parse.
+    """
+    s = s.reset_index(drop=True)
+    empty = (s == "").to_numpy()
+    vals = s.where(~empty)
+    t: pd.Series | None = None
+    try:
+        t = pd.to_datetime(vals, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        t = None
+    if t is not None and isinstance(t.dtype, pd.DatetimeTZDtype):
+        t = t.dt.tz_convert("UTC")
+    elif t is not None and t.dtype.kind == "M":
+        t = t.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+    else:
+        # Mixed or partly bad: offsets and naive times parsed apart, each bad cell found.
+        stripped = vals.astype("str").str.strip()
+        has_tz = stripped.str.contains(r"\d" + _HAS_OFFSET, regex=True).fillna(False).to_numpy(dtype=bool)
+        t = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns, UTC]")
+        if has_tz.any():
+            aware = pd.to_datetime(vals[has_tz], utc=True, errors="coerce", format="ISO8601")
+            t[has_tz] = aware
+        naive = ~has_tz & ~empty
+        if naive.any():
+            local = pd.to_datetime(vals[naive], errors="coerce", format="ISO8601")
+            if isinstance(local.dtype, pd.DatetimeTZDtype):  # pragma: no cover - offsets are caught above
+                local = local.dt.tz_convert("UTC")
+            else:
+                local = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert("UTC")
+            t[naive] = local
+    bad = t.isna().to_numpy() & ~empty
+    return (t - _EPOCH).dt.total_seconds().to_numpy(dtype=np.float64), bad
+
+
+def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame, tz: str | None = None) -> ResponseData:
+    tz = tz or d.tz
     if "respondent" not in df.columns:
         raise ValueError("the response table has no 'respondent' column")
     coded = d.respondent_item_ids + d.brand_item_ids
@@ -461,19 +507,12 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame)
             s = raw.str.strip().reset_index(drop=True)
         else:
             s = _cell_str(raw).reset_index(drop=True)
-        t = pd.to_datetime(s.where(s != ""), utc=True, errors="coerce", format="ISO8601")
-        # A time without an offset (an XLSX datetime cell, a hand-typed time) is wall-clock time in the
-        # definition's time zone, not UTC.
-        naive = (~s.str.contains(r"[T ]\S*(?:[zZ]|[+-]\d\d(?::?\d\d)?)$", regex=True) & (s != "")).to_numpy()
-        if naive.any():
-            wall = t[naive].dt.tz_localize(None)
-            t[naive] = wall.dt.tz_localize(d.tz, ambiguous=np.ones(len(wall), dtype=bool),
-                                           nonexistent="shift_forward").dt.tz_convert("UTC")
-        bad = t.isna().to_numpy() & (s != "").to_numpy()
+        seconds, bad = parse_times(s, tz)
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"row {int(first_row[k]) + 1}, column {name!r}: not an ISO 8601 time: {s.iloc[k]!r}")
-        return (t - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy(dtype=np.float64)
+            raise ValueError(f"row {int(first_row[k]) + 1}, column {name!r}: not an ISO 8601 time"
+                             f"{'' if tz == 'UTC' else ' in ' + tz}: {s.iloc[k]!r}")
+        return seconds
 
     texts: dict[str, list[str | None]] = {}
     for tid in d.text_item_ids:

@@ -133,7 +133,7 @@ def run_import(n: int, tmp: Path, repeats: int = 3) -> list[dict[str, Any]]:
     import pandas as pd
 
     from analytics.simulate import simulate
-    from service.responses.importer import import_frame, read_table
+    from service.responses.importer import import_file
     from service.store.engine import make_engine
     from service.surveys.service import load_ref
     from survey_defs import load_template
@@ -154,13 +154,10 @@ def run_import(n: int, tmp: Path, repeats: int = 3) -> list[dict[str, Any]]:
             eng = make_engine(url)
             ref = load_ref(eng, "utility_csi")
             t0 = time.perf_counter()
-            frame, off = read_table(csv)
-            t_read = time.perf_counter() - t0
-            rep = import_frame(eng, ref, frame, offset=off)
+            rep = import_file(eng, ref, csv)  # read (encoding, separator, SHA-256), check, store as one batch
             total = time.perf_counter() - t0
-            runs.append({"read_s": t_read, "validate_store_s": rep.seconds, "total_s": total,
-                         "stored": count_responses(url)})
-            del frame
+            runs.append({"read_s": rep.read_seconds, "validate_store_s": rep.seconds - rep.read_seconds,
+                         "total_s": total, "stored": count_responses(url)})
             eng.dispose()
             drop_store(url)
         med = sorted(runs, key=lambda r: r["total_s"])[len(runs) // 2]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -176,30 +175,95 @@ def export(
 
 @app.command("import")
 def import_cmd(
-    slug: str,
-    file: Annotated[Path, typer.Argument(help="CSV or XLSX in the canonical layout (README)")],
-    partial: Annotated[bool, typer.Option("--partial", help="store the valid rows even if some are bad")] = False,
+    slug: Annotated[Optional[str], typer.Argument(help="survey slug")] = None,  # noqa: UP045
+    file: Annotated[Optional[Path], typer.Argument(help="CSV or XLSX in the canonical layout (README)")] = None,  # noqa: UP045
+    partial: Annotated[bool, typer.Option("--partial", help="store the valid respondents even if some are bad")
+                       ] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="overwrite respondents already stored for the same "
+                                                            "wave (default: skip them)")] = False,
+    timezone: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--timezone", help="IANA zone for times without an offset (default: the definition's)")] = None,
     channel: Annotated[str, typer.Option(help="channel recorded for these responses")] = "import",
+    list_: Annotated[bool, typer.Option("--list", help="list SLUG's import batches")] = False,
+    undo: Annotated[Optional[int], typer.Option("--undo", help="remove the responses of import batch N")  # noqa: UP045
+                    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="with --undo: also when the batch replaced responses")
+                     ] = False,
 ) -> None:
-    """Bulk-import responses (phone, paper, other systems); bad rows are reported by row number and column."""
+    """Bulk-import responses (phone, paper, other systems); every problem is reported as FILE:LINE: column C.
+
+    A respondent already stored for the same survey and wave is skipped (--replace overwrites it). Every import
+    is a batch: `csi import --list SLUG` shows them, `csi import --undo N` removes one.
+    """
+    from service.errors import AppError
     from service.responses.importer import ImportRejected, import_file
+    from service.responses.importing import batches
     from service.surveys.service import load_ref
 
+    if undo is not None:
+        if slug is not None or file is not None or list_:
+            _fail("--undo takes only a batch id: csi import --undo N [--force]", 2)
+        try:
+            batch, removed = batches.undo_batch(_ready_engine(), undo, force=force)
+        except AppError as e:
+            _fail(e.message)
+        typer.echo(f"batch {undo} ({batch['file_name']}) undone: removed {removed} responses")
+        return
+    if slug is None:
+        _fail("give SLUG FILE, --list SLUG or --undo N", 2)
     engine = _ready_engine()
-    ref = load_ref(engine, slug)
-    if not file.exists():
+    try:
+        ref = load_ref(engine, slug or "")
+    except AppError as e:
+        _fail(e.message)
+    if list_:
+        if file is not None:
+            _fail("--list takes only a survey: csi import --list SLUG", 2)
+        _print_batches(batches.list_batches(engine, int(ref.id)))
+        return
+    if file is None:
+        _fail("give the FILE to import", 2)
+    assert file is not None
+    if not file.is_file():
         _fail(f"{file}: no such file")
     try:
-        report = import_file(engine, ref, file, all_or_nothing=not partial, channel=channel, progress=True)
+        report = import_file(engine, ref, file, all_or_nothing=not partial, replace=replace, channel=channel,
+                             tz=timezone, who=batches.cli_user(), progress=sys.stderr.isatty())
     except ImportRejected as e:
-        for msg in e.problems[:200]:
-            typer.echo(f"{file}:{msg}", err=True)
-        if len(e.problems) > 200:
-            typer.echo(f"... and {len(e.problems) - 200} more", err=True)
-        _fail(f"{file}: {len(e.problems)} problem(s); nothing was stored")
-    for msg in report.problems[:200]:
-        typer.echo(f"{file}:{msg}", err=True)
-    typer.echo(f"{file}: stored {report.stored} responses, skipped {report.skipped}")
+        for msg in e.problems:
+            typer.echo(msg, err=True)
+        _fail(f"{file}: {e.count} problem(s); nothing was stored")
+    except AppError as e:
+        _fail(f"{file}: {e.message}")
+    for msg in report.problems:
+        typer.echo(msg, err=True)
+    if report.same_file_batch is not None:
+        typer.echo(f"{file}: this file was already imported as batch {report.same_file_batch}")
+    done = f"{file}: batch {report.batch_id}: stored {report.stored} responses ({report.rows_stored} rows)"
+    if report.skipped:
+        done += f", skipped {report.skipped} already stored"
+    if report.replaced:
+        done += f", replaced {report.replaced}"
+    if report.rejected:
+        done += f", left out {report.rejected} with problems"
+    typer.echo(done)
+
+
+def _print_batches(rows: list[dict[str, object]]) -> None:
+    from datetime import UTC, datetime
+
+    def when(t: object) -> str:
+        return "" if t is None else datetime.fromtimestamp(float(t), UTC).strftime("%Y-%m-%d %H:%M")  # type: ignore[arg-type]
+
+    if not rows:
+        typer.echo("no import batches")
+        return
+    typer.echo(f"{'batch':>5}  {'created (UTC)':16}  {'stored':>8} {'rows':>8} {'skipped':>8} {'replaced':>8} "
+               f"{'rejected':>8}  {'undone (UTC)':16}  {'who':16}  file (sha256)")
+    for b in rows:
+        typer.echo(f"{b['id']!s:>5}  {when(b['created_at']):16}  {b['stored']!s:>8} {b['rows_stored']!s:>8} "
+                   f"{b['skipped']!s:>8} {b['replaced']!s:>8} {b['rejected']!s:>8}  {when(b['undone_at']):16}  "
+                   f"{b['who']!s:16}  {b['file_name']} ({str(b['sha256'])[:12]})")
 
 
 @app.command()
@@ -336,9 +400,8 @@ def analyze(
 def _analyze_files(definition: Path, responses: Path, wave: str | None, brand: str | None,
                    segs: dict[str, str], summary: bool = False) -> dict[str, object]:
     from analytics.analyze import analyze
-    from analytics.data import ResponseData
     from analytics.streaming import summarize
-    from service.responses.importer import read_table
+    from service.responses.importer import ResponseFileError, load_response_file
     from survey_defs import DefinitionError, load_definition
 
     try:
@@ -349,16 +412,12 @@ def _analyze_files(definition: Path, responses: Path, wave: str | None, brand: s
         raise typer.Exit(1) from None
     if not responses.exists():
         _fail(f"{responses}: no such file")
-    offset = 1
     try:
-        df, offset = read_table(responses, d)
-        data = ResponseData.from_frame(d, df)
+        data = load_response_file(responses, d)
         run = summarize if summary else analyze
         result = run(d, data, wave=wave, brand=brand, segment=segs or None)
-    except ValueError as e:
-        # from_frame counts data rows from 1; the file's line adds the header row(s).
-        msg = re.sub(r"^row (\d+)", lambda m: f"{int(m.group(1)) + offset}", str(e))
-        _fail(f"{responses}:{msg}" if msg[:1].isdigit() else f"{responses}: {msg}")
+    except ValueError as e:  # ResponseFileError names the file and line; an analysis error names neither
+        _fail(str(e) if isinstance(e, ResponseFileError) else f"{responses}: {e}")
     result["source"] = {"store": "files", "definition": str(definition), "responses": str(responses)}
     return result
 

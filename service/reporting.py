@@ -12,7 +12,6 @@ while being an average of all of them. ``wave="all"`` (`WAVE_ALL`) asks for the 
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -103,8 +102,7 @@ def build_report_from_files(
 
     ``wave`` as in `build_report`.
     """
-    import pandas as pd
-
+    from service.responses.importer import ResponseFileError, load_response_file
     from survey_defs import load_definition
     from survey_defs.errors import DefinitionError
 
@@ -114,20 +112,12 @@ def build_report_from_files(
         raise AppError(f"invalid definition: {exc}", status_code=422, loc=["definition"]) from exc
     _check(d, lang, fmt, wave)
     path = Path(responses_path)
+    if not path.exists():
+        raise AppError(f"{path}: no such file", status_code=422, loc=["responses"])
     try:
-        if path.suffix.lower() in (".xlsx", ".xls"):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        data = ResponseData.from_frame(d, frame)
-    except OSError as exc:
-        raise AppError(f"{path}: cannot read the responses: {exc.strerror or exc}", status_code=422,
-                       loc=["responses"]) from exc
-    except ValueError as exc:
-        # from_frame counts data rows from 1; the file's line adds the header: FILE:LINE: message
-        msg = re.sub(r"^row (\d+), ", lambda m: f"{int(m.group(1)) + 1}: ", str(exc))
-        raise AppError(f"{path}:{msg}" if msg[:1].isdigit() else f"{path}: {msg}", status_code=422,
-                       loc=["responses"]) from exc
+        data = load_response_file(path, d)
+    except ResponseFileError as exc:
+        raise AppError(str(exc), status_code=422, loc=["responses"]) from exc
     return _render(d, data, lang=lang, fmt=fmt, wave=resolve_wave(d, data, wave))
 
 

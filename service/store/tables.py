@@ -67,6 +67,29 @@ class Response(SQLModel, table=True):
     #: Survey weight from an import or a staff batch (an external weighting); NULL counts as 1. Raking to the
     #: definition's margins happens in the analysis, on top of it.
     weight: float | None = None
+    #: The import batch that stored this response (NULL for web/API submissions), so an import can be undone.
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id")
+
+
+class ImportBatch(SQLModel, table=True):
+    """One run of `csi import`: what file (and its SHA-256), who, and what it stored, skipped and replaced.
+
+    Kept after an undo (``undone_at`` set): the record of what happened to the data outlives the data.
+    """
+
+    __tablename__ = "import_batch"
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", index=True)
+    file_name: str = Field(max_length=255)
+    sha256: str = Field(max_length=64, index=True)
+    rows_stored: int = 0
+    stored: int = 0
+    skipped: int = 0
+    replaced: int = 0
+    rejected: int = 0
+    who: str = Field(max_length=128)
+    created_at: float
+    undone_at: float | None = None
 
 
 class Invitation(SQLModel, table=True):

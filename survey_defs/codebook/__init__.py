@@ -28,11 +28,12 @@ from survey_defs.codebook.table import (
     text_key,
     unpack_rows,
 )
-from survey_defs.codebook.text import MAX_TEXT, clean_text
+from survey_defs.codebook.text import CONTROL_CHARACTERS, MAX_TEXT, clean_text
 
 __all__ = [
     "CHANNELS",
     "CODE_DTYPE",
+    "CONTROL_CHARACTERS",
     "MAX_TEXT",
     "META_COLUMNS",
     "NA_REFUSED",

@@ -7,9 +7,9 @@ import re
 #: Longest free-text answer accepted.
 MAX_TEXT = 5000
 
-# C0 controls except tab (U+0009) and newline (U+000A), plus DEL and the C1 controls: XLSX cannot hold them and
-# NUL breaks PostgreSQL text columns.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: What `clean_text` refuses: C0 controls except tab (U+0009) and newline (U+000A), plus DEL and the C1
+#: controls. XLSX cannot hold them and NUL breaks PostgreSQL text columns.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean_text(value: str) -> str:
@@ -20,7 +20,7 @@ def clean_text(value: str) -> str:
     """
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    m = _CONTROL.search(value)
+    m = CONTROL_CHARACTERS.search(value)
     if m is not None:
         raise ValueError(f"contains the control character U+{ord(m.group()):04X} at position {m.start() + 1}")
     return value

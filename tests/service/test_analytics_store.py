@@ -88,7 +88,7 @@ def test_weighted_files_and_store_agree(engine: Engine, utility: str, tmp_path: 
     plain = analyze(d, data.with_weights(None), n_boot=100)
     assert plain["index"]["value"] != from_store["index"]["value"]
     # The export carries the weights, so a re-import keeps them.
-    exported = client.get("/api/v1/surveys/utility_csi/export?format=csv", headers=admin).text
+    exported = client.get("/api/v1/surveys/utility_csi/export?format=csv", headers=admin).content.decode("utf-8-sig")
     assert exported.splitlines()[0].split(",")[:7] == ["respondent", "brand", "wave", "channel", "started_at",
                                                        "submitted_at", "weight"]
     back = pd.read_csv(io.StringIO(exported))
@@ -107,8 +107,8 @@ def test_bad_weight_cells_are_reported_by_line(engine: Engine, utility: str, tmp
     with pytest.raises(ImportRejected) as e:
         import_file(engine, load_ref(engine, utility), f)
     problems = "\n".join(e.value.problems)
-    assert "line 5, column 'weight': '-1' is not a non-negative number" in problems
-    assert "line 7, column 'weight': 'heavy'" in problems
+    assert f"{f}:5: column weight: '-1' is not a non-negative number" in problems
+    assert f"{f}:7: column weight: 'heavy'" in problems
     assert load_data(engine, load_ref(engine, utility)).n == 0
 
 

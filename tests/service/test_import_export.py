@@ -43,7 +43,7 @@ def test_export_reimport_gives_same_answers(
     with engine.begin() as c:
         c.execute(text("DELETE FROM response"))
     report = import_file(engine, load_ref(engine, "utility_csi"), f)
-    assert report.stored == 3 and report.skipped == 0
+    assert report.stored == 3 and report.skipped == 0 and report.rejected == 0
     after = client.get(f"{EXPORT}?format=json", headers=admin).json()["responses"]
 
     def key(r: dict) -> tuple:
@@ -95,14 +95,14 @@ def test_bad_rows_are_reported_by_line_and_column(
     with pytest.raises(ImportRejected) as e:
         import_file(engine, ref, f)
     msgs = e.value.problems
-    assert any(m.startswith("line 3, column 'q_price'") and "'9'" in m for m in msgs), msgs
-    assert any(m.startswith("line 4, column 'brand'") and "acme" in m for m in msgs), msgs
+    assert any(m.startswith(f"{f}:3: column q_price:") and "'9'" in m for m in msgs), msgs
+    assert any(m.startswith(f"{f}:4: column brand:") and "acme" in m for m in msgs), msgs
     n = client.get("/api/v1/surveys/utility_csi/counts", headers=admin).json()["total"]
     assert n == 0
     # Partial mode stores the respondents whose rows are all valid.
     bad_resp = set(df.loc[[1, 2], "respondent"])
     report = import_file(engine, ref, f, all_or_nothing=False)
-    assert report.skipped == len(bad_resp)
+    assert report.rejected == len(bad_resp) and report.skipped == 0
     assert report.stored == df["respondent"].nunique() - len(bad_resp)
 
 

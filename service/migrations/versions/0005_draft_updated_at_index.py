@@ -1,11 +1,8 @@
 """draft.updated_at index, so the expiry purge is one indexed DELETE
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-03 10:00:00.000000
-
-0004 (the import_batch table) is written on another branch; when both are merged, ``down_revision`` here
-becomes '0004' so the history stays one line.
 """
 
 from collections.abc import Sequence
@@ -14,7 +11,7 @@ from alembic import op
 
 
 revision: str = '0005'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
