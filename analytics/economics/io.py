@@ -106,6 +106,7 @@ def customers_from_arrow(t: pa.Table, segment_columns: list[str] | None = None) 
         margin=_numbers(t["margin"], "margin") if "margin" in cols else None,
         cost_to_serve=_numbers(t["cost_to_serve"], "cost_to_serve") if "cost_to_serve" in cols else None,
         segments={c: _factor(t[c]) for c in segment_columns},
+        keys_arrow=key.combine_chunks(),
     )
 
 
@@ -114,11 +115,15 @@ def transactions_from_arrow(t: pa.Table, customers: CustomerTable) -> Transactio
     need = {"customer", "date", "amount"}
     if need - set(t.column_names):
         raise ValueError(f"transaction file: missing columns {sorted(need - set(t.column_names))}")
-    keys = pa.array(customers.customer)
+    keys = customers.keys_arrow if customers.keys_arrow is not None else pa.array(customers.customer)
     col = t["customer"]
-    if col.type != keys.type:
-        col = pc.cast(col, keys.type)
-    idx = pc.index_in(col, value_set=keys)
+    if pa.types.is_dictionary(col.type):  # look up each chunk's dictionary once, then take by its indices
+        idx = pa.chunked_array([pc.take(pc.index_in(pc.cast(ch.dictionary, keys.type), value_set=keys), ch.indices)
+                                for ch in col.chunks], type=pa.int32())
+    else:
+        if col.type != keys.type:
+            col = pc.cast(col, keys.type)
+        idx = pc.index_in(col, value_set=keys)
     if idx.null_count:
         unknown = pc.filter(col, pc.is_null(idx)).slice(0, 5).to_pylist()
         raise ValueError(f"transaction file: {idx.null_count} rows name customers not in the customer table, "

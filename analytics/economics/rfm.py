@@ -5,7 +5,8 @@ Per customer with at least one purchase on or before ``as_of`` (Hughes 1994, *St
 recency = as_of - last purchase date (days), frequency = number of purchases, monetary = their total amount.
 Each becomes a score 1..q (q = 5: quintiles) from its ordinal rank: score = floor(q (rank - 1) / n) + 1, rank
 1..n ascending (for recency: oldest last purchase first, so 5 = most recent), ties broken by customer order,
-which is pandas' ``rank(method="first")``; every score then holds n/q customers.
+which is pandas' ``rank(method="first")``; every score then holds n/q customers. Monetary totals are rounded to
+10^-6 before ranking, so that the order in which a sum was added up cannot reorder equal totals.
 
 Segments from the R and F scores (every one of the 25 cells has exactly one name):
 
@@ -50,10 +51,23 @@ def quantile_scores(x: ArrayLike, q: int = 5) -> NDArray[np.int8]:
     if not 2 <= q <= 100:
         raise ValueError(f"number of score bins must be in 2..100, got {q}")
     n = v.shape[0]
-    order = np.argsort(v, kind="stable")
+    order = np.argsort(_small_ints(v), kind="stable")
     s = np.empty(n, dtype=np.int8)
     s[order] = (np.arange(n, dtype=np.int64) * q // max(n, 1) + 1).astype(np.int8)
     return s
+
+
+def _small_ints(v: NDArray[np.generic]) -> NDArray[np.generic]:
+    """Integral values spanning < 65536 as uint16 offsets (same order), which numpy sorts by radix in O(n)."""
+    if v.size == 0 or not (np.issubdtype(v.dtype, np.integer) or np.issubdtype(v.dtype, np.floating)):
+        return v
+    lo, hi = v.min(), v.max()
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi - lo >= 65536:
+        return v
+    w = v - lo
+    if np.issubdtype(v.dtype, np.floating) and not np.array_equal(w, np.floor(w)):
+        return v
+    return w.astype(np.uint16)
 
 
 def rfm_segment_codes(r: ArrayLike, f: ArrayLike) -> NDArray[np.int8]:
@@ -121,7 +135,7 @@ def rfm(tx: Transactions, as_of: float, satisfaction: ArrayLike | None = None, q
     m = np.zeros(n, dtype=np.int8)
     r[buyer] = quantile_scores(last[buyer], q)
     f[buyer] = quantile_scores(freq[buyer], q)
-    m[buyer] = quantile_scores(money[buyer], q)
+    m[buyer] = quantile_scores(np.round(money[buyer], 6), q)
     rs, fs = (r, f) if q == 5 else (_to5(r, q), _to5(f, q))
     seg = rfm_segment_codes(rs, fs).astype(np.int64)
     k = len(RFM_SEGMENTS)

@@ -85,6 +85,8 @@ class CustomerTable:
     margin: NDArray[np.float64] | None = None
     cost_to_serve: NDArray[np.float64] | None = None
     segments: Mapping[str, Factor] = field(default_factory=dict)
+    keys_arrow: Any = field(default=None, repr=False, compare=False)
+    """The keys as a pyarrow array when read from a file (`analytics.economics.io`), to match transactions."""
 
     def __post_init__(self) -> None:
         n = int(np.asarray(self.customer).shape[0])

@@ -57,3 +57,10 @@ def test_rfm_by_hand_and_against_pandas() -> None:
 def test_rfm_refuses_bad_index() -> None:
     with pytest.raises(ValueError, match="customer index"):
         Transactions(np.array([0, 7]), np.zeros(2), np.ones(2), n_customers=3)
+
+
+def test_radix_path_keeps_the_ordinal_ranks() -> None:
+    rng = np.random.default_rng(1)
+    for x in (rng.integers(18_000, 19_000, 500).astype(float), rng.integers(0, 7, 500), rng.random(500)):
+        want = ((pd.Series(x).rank(method="first").to_numpy() - 1) * 5 // 500 + 1).astype(int)
+        assert quantile_scores(x).tolist() == want.tolist()
