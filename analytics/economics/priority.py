@@ -59,7 +59,7 @@ def grade_by_cutoffs(score: ArrayLike, cutoffs: Sequence[float] = (80, 60, 40, 2
     if c.shape != (4,) or not np.all(np.diff(c) < 0):
         raise ValueError("cutoffs: give four decreasing scores (for A, B, C, D)")
     s = np.asarray(score, dtype=np.float64)
-    return Factor(np.searchsorted(-c, -s, side="right").astype(np.int64), GRADES)
+    return Factor(np.searchsorted(-c, -s, side="left").astype(np.int64), GRADES)  # = #{cut-offs above s}
 
 
 def grade_by_pareto(score: ArrayLike, value: ArrayLike | None = None,
