@@ -32,7 +32,8 @@ ZONE_LABELS = ("defection", "indifference", "loyalty")
 
 
 def zone_codes(satisfaction: ArrayLike, defection_max: float, loyalty_min: float) -> Factor:
-    """Loyalty zone of each respondent (Jones & Sasser 1995): <= defection_max, between, >= loyalty_min; NaN -> -1."""
+    """Loyalty zone (Jones & Sasser 1995): <= defection_max, between, >= loyalty_min; NaN -> -1
+    (docs/methods.md 12.4)."""
     if defection_max >= loyalty_min:
         raise ValueError(f"zone cut-offs: defection_max {defection_max} must be below loyalty_min {loyalty_min}")
     x = np.asarray(satisfaction, dtype=np.float64)

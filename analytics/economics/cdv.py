@@ -25,7 +25,7 @@ __all__ = ["CdvResult", "delivered_value", "to_0_100"]
 
 
 def to_0_100(x: ArrayLike, lo: float, hi: float) -> NDArray[np.float64]:
-    """Rescale a lo..hi rating to 0-100: 100 (x - lo) / (hi - lo); NaN stays NaN."""
+    """Rescale a lo..hi rating to 0-100: 100 (x - lo) / (hi - lo); NaN stays NaN (docs/methods.md 12.8)."""
     if not hi > lo:
         raise ValueError(f"scale: hi {hi} must exceed lo {lo}")
     a = np.asarray(x, dtype=np.float64)

@@ -167,7 +167,8 @@ def kaplan_meier(tenure: ArrayLike, churned: ArrayLike, conf: float = 0.95, grou
 def retention_curves(
     tenure: ArrayLike, churned: ArrayLike, groups: Factor | ArrayLike | None = None, conf: float = 0.95
 ) -> dict[str, RetentionCurve]:
-    """One Kaplan-Meier curve per group (loyalty zone, segment, complaint outcome); empty groups are left out."""
+    """One Kaplan-Meier curve per group (loyalty zone, segment, complaint outcome), as `kaplan_meier`;
+    empty groups are left out (docs/methods.md 12.2)."""
     t = np.asarray(tenure, dtype=np.float64)
     c = np.asarray(churned, dtype=bool)
     g = as_factor(groups, t.shape[0])

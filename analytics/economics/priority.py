@@ -54,7 +54,7 @@ class PriorityResult:
 
 
 def grade_by_cutoffs(score: ArrayLike, cutoffs: Sequence[float] = (80, 60, 40, 20)) -> Factor:
-    """A if score >= cutoffs[0], B if >= cutoffs[1], ..., E below the last cut-off."""
+    """A if score >= cutoffs[0], B if >= cutoffs[1], ..., E below the last cut-off (docs/methods.md 12.7)."""
     c = np.asarray(cutoffs, dtype=np.float64)
     if c.shape != (4,) or not np.all(np.diff(c) < 0):
         raise ValueError("cutoffs: give four decreasing scores (for A, B, C, D)")

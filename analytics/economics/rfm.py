@@ -46,7 +46,8 @@ for _r in range(1, 6):
 
 
 def quantile_scores(x: ArrayLike, q: int = 5) -> NDArray[np.int8]:
-    """score = floor(q (rank - 1) / n) + 1 with rank the ordinal ascending rank (ties: earlier row first)."""
+    """score = floor(q (rank - 1) / n) + 1, rank the ordinal ascending rank, ties: earlier row first
+    (docs/methods.md 12.6)."""
     v = np.asarray(x)
     if not 2 <= q <= 100:
         raise ValueError(f"number of score bins must be in 2..100, got {q}")
@@ -71,7 +72,8 @@ def _small_ints(v: NDArray[np.generic]) -> NDArray[np.generic]:
 
 
 def rfm_segment_codes(r: ArrayLike, f: ArrayLike) -> NDArray[np.int8]:
-    """Codes into ``RFM_SEGMENTS`` from R and F quintile scores (0 = no purchases), by the table above."""
+    """Codes into ``RFM_SEGMENTS`` from R and F quintile scores (0 = no purchases), by the table above
+    (docs/methods.md 12.6)."""
     ri, fi = np.asarray(r, dtype=np.intp), np.asarray(f, dtype=np.intp)
     if ri.min(initial=0) < 0 or ri.max(initial=0) > 5 or fi.min(initial=0) < 0 or fi.max(initial=0) > 5:
         raise ValueError("R and F scores must lie in 0..5")

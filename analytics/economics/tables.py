@@ -21,7 +21,7 @@ __all__ = ["CustomerTable", "Factor", "Transactions", "as_factor"]
 
 @dataclass(frozen=True)
 class Factor:
-    """A categorical variable: integer ``codes`` (-1 = missing) into ``labels``."""
+    """A categorical variable: integer ``codes`` (-1 = missing) into ``labels`` (docs/methods.md 12)."""
 
     codes: NDArray[np.int64]
     labels: tuple[str, ...]

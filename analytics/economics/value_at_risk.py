@@ -43,7 +43,8 @@ class ZoneRisk:
 
 
 def group_churn_probability(churned: ArrayLike, groups: Factor | ArrayLike) -> NDArray[np.float64]:
-    """Each customer's group churn rate d_g / n_g (NaN for a missing group), as a churn probability."""
+    """Each customer's group churn rate p_g = d_g / n_g (NaN for a missing group), as a churn probability
+    (docs/methods.md 12.5)."""
     y = np.asarray(churned, dtype=bool)
     g = as_factor(groups, y.shape[0])
     ok = g.codes >= 0
