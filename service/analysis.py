@@ -28,6 +28,7 @@ from service.memory_bound import (
     AnalysisTooLarge,
     estimate_analysis_bytes,
 )
+from service.responses import repository
 from service.store.raw import RawConn
 from service.store_reader.chunks import CHUNK, iter_chunks, load_data
 from service.store_reader.columns import column_map
@@ -64,7 +65,7 @@ SUMMARY_CHUNK = 20_000
 def _count(engine: Engine, survey_id: int) -> int:
     conn = RawConn(engine)
     try:
-        return int(conn.execute("SELECT count(*) FROM response WHERE survey_id = :s", {"s": survey_id}).fetchone()[0])
+        return repository.count_survey(conn, survey_id)
     finally:
         conn.close()
 
@@ -146,7 +147,7 @@ def summarize_store(
             conn.dbapi.execute("BEGIN")
         else:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").close()
-        total = int(conn.execute("SELECT count(*) FROM response WHERE survey_id = :s", {"s": ref.id}).fetchone()[0])
+        total = repository.count_survey(conn, ref.id)
         median, _ = median_duration_sql(conn, scope)
         # weights as `load_data` decides them: any weight stored in the rows it would read (the wave's)
         weighted = any_weight(conn, read_scope(engine, ref, wave=wave))

@@ -21,18 +21,12 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine
 
+from service.responses import repository
 from service.store.raw import RawConn
 
 log = logging.getLogger(__name__)
 
 Status = Literal["created", "replayed", "key_conflict", "token_used", "closed", "error"]
-
-INSERT_SQL = (
-    "INSERT INTO response (survey_id, version_id, channel, wave, respondent_key, started_at, submitted_at,"
-    " received_at, token_hash, idempotency_key, request_hash, answers, brand_answers, texts, weight)"
-    " VALUES (:survey_id, :version_id, :channel, :wave, :respondent_key, :started_at, :submitted_at,"
-    " :received_at, :token_hash, :idempotency_key, :request_hash, :answers, :brand_answers, :texts, :weight)"
-)
 
 
 @dataclass
@@ -101,7 +95,7 @@ def write_batch(conn: RawConn, items: list[NewResponse]) -> list[Outcome]:
                     {"now": now, "h": it.token_hash},
                 )
                 if cur.rowcount != 1:
-                    conn.execute("DELETE FROM response WHERE id = :id", {"id": rid})
+                    repository.delete_one(conn, rid)
                     out.append(Outcome("token_used", message="this invitation has already been answered"))
                     continue
             out.append(Outcome("created", rid, it.version_id))
@@ -116,7 +110,7 @@ def _insert_all(conn: RawConn, items: list[NewResponse], now: float) -> list[int
 
     PostgreSQL gets all inserts in one pipelined round trip; SQLite runs in-process, so a loop is as fast.
     """
-    sql = INSERT_SQL + " ON CONFLICT DO NOTHING RETURNING id"
+    sql = repository.INSERT_ONE
     if not items:
         return []
     if conn.sqlite:
@@ -144,10 +138,7 @@ def _existing(conn: RawConn, it: NewResponse) -> Outcome | None:
 
 def existing_outcome(conn: RawConn, survey_id: int, key: str, request_hash: str | None) -> Outcome | None:
     """What a retry with this Idempotency-Key gets: the original response, a key conflict, or None (new key)."""
-    row = conn.execute(
-        "SELECT id, request_hash, version_id FROM response WHERE survey_id = :s AND idempotency_key = :k",
-        {"s": survey_id, "k": key},
-    ).fetchone()
+    row = repository.by_idempotency_key(conn, survey_id, key)
     if row is None:
         return None
     if row[1] != request_hash:

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from analytics.data import ResponseData
 from service.memory_bound import check_bound, resolve_bound
+from service.responses import repository
 from service.store.raw import RawConn
 from service.store_reader.columns import remap
 from service.store_reader.scope import Scope, any_weight, read_scope
@@ -31,8 +32,6 @@ from survey_defs.schema import MISSING_CODE, SurveyDefinition
 
 CHUNK = 100_000
 
-_COLUMNS = ("id, version_id, respondent_key, wave, channel, started_at, submitted_at, answers, brand_answers, texts,"
-            " weight")
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ def _decode(rows: list[tuple[Any, ...]], d: SurveyDefinition, scope: Scope, text
 
 def select_rows(scope: Scope) -> str:
     """The query `_blocks` reads the scope's rows with (see there for the order)."""
-    return f"SELECT {_COLUMNS} FROM response WHERE {scope.where} ORDER BY version_id, id"
+    return repository.select_rows(scope.where, order="version_id, id")
 
 
 def _blocks(conn: RawConn, d: SurveyDefinition, scope: Scope, chunk_rows: int, texts: bool) -> Iterator[_Block]:
@@ -212,7 +211,7 @@ def load_data(engine: Engine, ref: SurveyRef, *, wave: str | Sequence[str] | Non
     scope = read_scope(engine, ref, wave=wave)
     conn = RawConn(engine)
     try:
-        n = int(conn.execute(f"SELECT count(*) FROM response WHERE {scope.where}", scope.params).fetchone()[0])
+        n = repository.count(conn, scope.where, scope.params)
         kr, nb, kb = len(d.respondent_item_ids), len(d.brand_ids), len(d.brand_item_ids)
         check_bound(n, kr + nb * kb, max_bytes)
         resp = np.full((n, kr), MISSING_CODE, dtype=np.int16)

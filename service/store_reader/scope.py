@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Engine
 
 from analytics.data import ResponseData
+from service.responses import repository
 from service.store.raw import RawConn
 from service.store_reader.columns import ColumnMap, column_map
 from service.surveys.service import SurveyRef, versions
@@ -137,8 +138,7 @@ def read_scope(engine: Engine, ref: SurveyRef, *, wave: str | Sequence[str] | No
 
 
 def any_weight(conn: RawConn, scope: Scope) -> bool:
-    return conn.execute(f"SELECT 1 FROM response WHERE {scope.where} AND weight IS NOT NULL LIMIT 1",
-                        scope.params).fetchone() is not None
+    return repository.any_weight(conn, scope.where, scope.params)
 
 
 
@@ -154,15 +154,13 @@ def median_duration_sql(conn: RawConn, scope: Scope) -> tuple[float | None, int]
 
     where = f"{scope.where} AND {_TIMED}"
     if conn.sqlite:
-        n = int(conn.execute(f"SELECT count(*) FROM response WHERE {where}", scope.params).fetchone()[0])
+        n = repository.count(conn, where, scope.params)
         if n < MIN_TIMED:
             return None, n
         vals = [float(r[0]) for r in conn.execute(
-            f"SELECT submitted_at - started_at AS dur FROM response WHERE {where} ORDER BY dur LIMIT :lim OFFSET :off",
-            {**scope.params, "lim": 2 - n % 2, "off": (n - 1) // 2}).fetchall()]
+            repository.durations(where), {**scope.params, "lim": 2 - n % 2, "off": (n - 1) // 2}).fetchall()]
         return (vals[0] if len(vals) == 1 else (vals[0] + vals[1]) / 2), n
-    row = conn.execute(f"SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY submitted_at - started_at) "
-                       f"FROM response WHERE {where}", scope.params).fetchone()
+    row = conn.execute(repository.median_duration(where), scope.params).fetchone()
     n = int(row[0])
     return (float(row[1]) if n >= MIN_TIMED else None), n
 

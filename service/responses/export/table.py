@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from service.responses import repository
 from service.store.raw import RawConn
 from service.surveys.service import SurveyRef, versions
 from survey_defs.codebook import META_COLUMNS, WEIGHT_COLUMN, Codebook, ItemCodec, codebook_for_json
@@ -102,11 +103,7 @@ class Table:
 def _iter_stored(engine: Engine, ref: SurveyRef, chunk: int = 5000) -> Iterator[tuple[Any, ...]]:
     conn = RawConn(engine)
     try:
-        cur = conn.execute(
-            "SELECT id, version_id, respondent_key, wave, channel, started_at, submitted_at, answers,"
-            " brand_answers, texts, weight FROM response WHERE survey_id = :s ORDER BY id",
-            {"s": ref.id},
-        )
+        cur = conn.execute(repository.select_rows("survey_id = :s"), {"s": ref.id})
         while rows := cur.fetchmany(chunk):
             yield from rows
     finally:
@@ -133,8 +130,7 @@ def has_weights(engine: Engine, ref: SurveyRef) -> bool:
     """Whether any stored response carries a survey weight (then the table gets a ``weight`` column)."""
     conn = RawConn(engine)
     try:
-        q = "SELECT 1 FROM response WHERE survey_id = :s AND weight IS NOT NULL LIMIT 1"
-        return conn.execute(q, {"s": ref.id}).fetchone() is not None
+        return repository.any_weight(conn, "survey_id = :s", {"s": ref.id})
     finally:
         conn.close()
 

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine
 
 from service.errors import AppError, Conflict, NotFound
+from service.responses import repository
 from service.store.raw import RawConn
 
 _LOCK_SPACE = 7151  # pg_advisory_xact_lock(space, survey_id): one import per survey at a time on PostgreSQL
@@ -72,10 +73,7 @@ class StoredKeys:
 
 def stored_keys(conn: RawConn, survey_id: int) -> StoredKeys:
     """Every stored (id, wave, respondent_key) of the survey that has a key: one query."""
-    cur = conn.execute("SELECT id, wave, respondent_key FROM response WHERE survey_id = :s "
-                       "AND respondent_key IS NOT NULL", {"s": survey_id})
-    rows = cur.fetchall()
-    cur.close()
+    rows = repository.keyed_rows(conn, survey_id)
     if not rows:
         return StoredKeys(np.zeros(0, dtype=np.int64), [], [])
     ids, waves, keys = zip(*rows, strict=True)
@@ -83,10 +81,7 @@ def stored_keys(conn: RawConn, survey_id: int) -> StoredKeys:
 
 
 def delete_ids(conn: RawConn, ids: list[int]) -> None:
-    for k in range(0, len(ids), 10_000):
-        # Integer ids read from our own table: inlined, so no driver has a parameter-count limit to hit.
-        part = ",".join(str(int(i)) for i in ids[k:k + 10_000])
-        conn.execute(f"DELETE FROM response WHERE id IN ({part})").close()
+    repository.delete_ids(conn, ids)
 
 
 def live_batch_with_file(conn: RawConn, survey_id: int, sha256: str) -> int | None:
@@ -157,9 +152,7 @@ def undo_batch(engine: Engine, batch_id: int, *, force: bool = False) -> tuple[d
                     f"batch {batch_id} replaced {batch['replaced']} response(s) that were stored before it; undoing "
                     "it removes its responses but cannot bring the replaced ones back (use --force to undo anyway)")
             lock_survey(conn, int(batch["survey_id"]))
-            cur = conn.execute("DELETE FROM response WHERE batch_id = :b", {"b": batch_id})
-            removed = int(cur.rowcount)
-            cur.close()
+            removed = repository.delete_batch(conn, batch_id)
             conn.execute("UPDATE import_batch SET undone_at = :t WHERE id = :b",
                          {"t": time.time(), "b": batch_id}).close()
         return batch, removed

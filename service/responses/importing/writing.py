@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from analytics.data import ResponseData
+from service.responses import repository
 from service.store.raw import RawConn
 from service.surveys.service import SurveyRef
 from survey_defs.codebook import pack_rows
@@ -55,10 +56,9 @@ def to_rows(ref: SurveyRef, data: ResponseData, channel: str, now: float) -> Row
 
 
 SQLITE_ROWS = 100  # rows per INSERT statement on SQLite (9 parameters each: far below its 32,766 limit)
-SHARED = ("survey_id", "version_id", "received_at", "batch_id")
-VARYING = ("channel", "wave", "respondent_key", "started_at", "submitted_at", "answers", "brand_answers", "texts",
-           "weight")
-COLS = SHARED + VARYING
+SHARED = repository.IMPORT_SHARED
+VARYING = repository.IMPORT_VARYING
+COLS = repository.IMPORT_COLUMNS
 
 
 PG_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
@@ -109,7 +109,7 @@ def write_rows(conn: RawConn, rows: Rows, progress: Callable[[int], None] | None
         batch = "NULL" if rows.batch_id is None else f"{int(rows.batch_id):d}"
         literals = f"{rows.survey_id:d}, {rows.version_id:d}, {rows.received_at!r}, {batch}"
         one = f"({literals}, {', '.join('?' * len(VARYING))})"
-        head = f"INSERT INTO response ({', '.join(COLS)}) VALUES "
+        head = repository.insert_head(COLS)
         many, single = head + ", ".join([one] * SQLITE_ROWS), head + one
         flat = itertools.chain.from_iterable
         for k in range(0, len(tuples), chunk):
@@ -125,7 +125,7 @@ def write_rows(conn: RawConn, rows: Rows, progress: Callable[[int], None] | None
                   + _F8.pack(8, rows.received_at)
                   + (_NULL if rows.batch_id is None else _I4.pack(4, rows.batch_id)))
         cur = conn.dbapi.cursor()
-        with cur.copy(f"COPY response ({', '.join(COLS)}) FROM STDIN (FORMAT BINARY)") as cp:
+        with cur.copy(repository.copy_sql(COLS)) as cp:
             cp.write(PG_COPY_HEADER)
             for k in range(0, len(tuples), chunk):
                 part = tuples[k:k + chunk]
