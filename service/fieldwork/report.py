@@ -128,6 +128,14 @@ def _group(cases: Iterable[_Case], key: Any) -> dict[str, Counts]:
     return {name: out[name].finish() for name in sorted(out)}
 
 
+def _answered(answers_json: str | None, brands_json: str | None) -> bool:
+    """Whether a draft holds at least one answer (a picked brand alone is not one: it may be preselected)."""
+    if any(v not in ("", None) for v in json.loads(answers_json or "{}").values()):
+        return True
+    per_brand = json.loads(brands_json or "{}").get("answers") or {}
+    return any(v not in ("", None) for items in per_brand.values() for v in items.values())
+
+
 def _channel(rows: list[InvitationSend]) -> str:
     for r in rows:
         if r.status == "sent":
@@ -155,7 +163,7 @@ def fieldwork(engine: Engine, ref: SurveyRef) -> Fieldwork:
     for inv in invs:
         rows = by_inv.get(int(inv.id or 0), [])
         d = drafts.get(inv.token_hash)
-        started = d is not None and (json.loads(d[0] or "{}") != {} or json.loads(d[1] or "{}") != {})
+        started = d is not None and _answered(d[0], d[1])
         complete = inv.used_at is not None
         cases.append(_Case(
             wave=inv.wave or NONE, channel=_channel(rows), stratum=inv.stratum or NONE,
