@@ -307,7 +307,7 @@ def invite(
     table = None
     if invitees is not None:
         try:
-            table = files.read_table(invitees)
+            table = files.read_table(invitees, keep_going=True)
             people = files.invitees_from(table)
         except files.FileProblems as e:
             for p in e.problems:

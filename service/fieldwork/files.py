@@ -33,10 +33,13 @@ class Table:
     columns: list[str]
     rows: list[dict[str, str]]
     lines: list[int]  # the physical line each row starts on
+    #: Problems of single cells (the cell is left out); `read_table` raises for them unless ``keep_going``.
+    problems: list[tuple[int, str]]
 
 
-def read_table(path: Path) -> Table:
-    """A CSV with a header row; UTF-8 (with or without BOM). Raises FileProblems."""
+def read_table(path: Path, keep_going: bool = False) -> Table:
+    """A CSV with a header row; UTF-8 (with or without BOM). Raises FileProblems; with ``keep_going``, problems of
+    single cells are returned in ``problems`` instead, so a later check can report its own in the same pass."""
     if not path.is_file():
         raise FileProblems([f"{path}: no such file"])
     try:
@@ -46,6 +49,7 @@ def read_table(path: Path) -> Table:
         raise FileProblems([f"{path}:{line}: not UTF-8 (save the file as UTF-8 CSV)"]) from None
     reader = csv.reader(text.splitlines(keepends=True))
     problems: list[str] = []
+    cell_problems: list[tuple[int, str]] = []
     try:
         header = next(reader)
     except StopIteration:
@@ -80,21 +84,21 @@ def read_table(path: Path) -> Table:
             try:
                 row[col] = spreadsheet_plain(clean_text(raw).strip())
             except ValueError as e:
-                problems.append(f"{path}:{line}: column {col}: {e}")
+                cell_problems.append((line, f"{path}:{line}: column {col}: {e}"))
         rows.append(row)
         lines.append(line)
         if len(rows) > MAX_ROWS:
             problems.append(f"{path}:{line}: more than {MAX_ROWS} rows")
             break
-    if problems:
-        raise FileProblems(problems)
-    return Table(path, columns, rows, lines)
+    if problems or (cell_problems and not keep_going):
+        raise FileProblems(problems + [m for _, m in cell_problems])
+    return Table(path, columns, rows, lines, cell_problems)
 
 
 def invitees_from(table: Table) -> list[InviteeIn]:
     """Invitees from an invitee file: customer_ref, contact columns, stratum; every other column is a segment
     item (checked against the definition when the invitations are created)."""
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = list(table.problems)
     out: list[InviteeIn] = []
     reserved = {"customer_ref", "stratum", *CONTACT_COLUMNS}
     for row, line in zip(table.rows, table.lines, strict=True):
@@ -105,9 +109,10 @@ def invitees_from(table: Table) -> list[InviteeIn]:
         except ValidationError as e:
             for err in e.errors():
                 where = ".".join(str(x) for x in err["loc"])
-                problems.append(f"{table.path}:{line}: column {where}: {err['msg'].removeprefix('Value error, ')}")
+                problems.append((line, f"{table.path}:{line}: column {where}: "
+                                       f"{err['msg'].removeprefix('Value error, ')}"))
     if problems:
-        raise FileProblems(problems)
+        raise FileProblems([m for _, m in sorted(problems, key=lambda p: p[0])])
     return out
 
 

@@ -16,13 +16,16 @@ SMS_COLUMNS = ("phone", "link", "text")
 
 
 def write_sms_csv(path: Path, rows: Iterable[tuple[str, str, str]]) -> int:
-    """(phone, link, text) rows, UTF-8 with BOM (spreadsheets then read Chinese right), formula-guarded."""
+    """(phone, link, text) rows, UTF-8 with BOM (spreadsheets then read Chinese right). The text is
+    formula-guarded; phone numbers (validated: digits, ``+``, spaces, dashes) and our own links are written as
+    they are, since a gateway would send a guarded ``'+86...`` literally."""
     n = 0
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(SMS_COLUMNS)
         for row in rows:
-            w.writerow([spreadsheet_safe(c) for c in row])
+            phone, link, text = row
+            w.writerow([phone, link, spreadsheet_safe(text)])
             n += 1
     return n
 
