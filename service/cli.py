@@ -398,7 +398,8 @@ def _write_links(out: Path, slug: str, issued: list, expires_at: float | None, b
     try:
         write_csv(out, ["token", "url", "customer_ref", *seg_cols, "expires_at"],
                   [[i.token, base_url.rstrip("/") + i.path(slug), i.customer_ref or "",
-                    *(i.segments.get(c, "") for c in seg_cols), expires] for i in issued])
+                    *(i.segments.get(c, "") for c in seg_cols), expires] for i in issued],
+                  bom=False, raw=frozenset({"token", "url", "expires_at"}))
     except OSError as e:
         _fail(f"{out}: cannot write: {e.strerror or e}")
 

@@ -116,10 +116,13 @@ def invitees_from(table: Table) -> list[InviteeIn]:
     return out
 
 
-def write_csv(path: Path, columns: list[str], rows: list[list[str]]) -> None:
-    """UTF-8 with BOM (spreadsheets read Chinese right), every cell formula-guarded."""
-    with path.open("w", encoding="utf-8-sig", newline="") as f:
+def write_csv(path: Path, columns: list[str], rows: list[list[str]], *, bom: bool = True,
+              raw: frozenset[str] = frozenset()) -> None:
+    """UTF-8 (with a BOM by default: spreadsheets then read Chinese right); every cell formula-guarded except
+    the ``raw`` columns (our own tokens and links: a token may start with ``-``, and must stay as it is)."""
+    keep = [c in raw for c in columns]
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(columns)
         for r in rows:
-            w.writerow([spreadsheet_safe(c) for c in r])
+            w.writerow([c if k else spreadsheet_safe(c) for c, k in zip(r, keep, strict=True)])
