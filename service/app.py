@@ -21,6 +21,7 @@ from service.api.limits import BodyLimit
 from service.api.openapi import document_errors
 from service.api.ratelimit import RateLimit
 from service.errors import AppError
+from service.fieldwork import endpoints as fieldwork_endpoints
 from service.invitations import endpoints as invitations
 from service.responses.writer import GroupCommitWriter
 from service.settings import Settings, get_settings
@@ -28,7 +29,7 @@ from service.store.engine import make_engine
 from service.store.migrate import check_schema, head_revision
 from service.surveys.service import SurveyCache
 from service.web import errors as web_errors
-from service.web import pages
+from service.web import pages, unsubscribe
 from service.web.drafts import purge_drafts_periodically
 
 
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(collector.router)
     app.include_router(staff.router)
     app.include_router(invitations.router)
+    app.include_router(fieldwork_endpoints.router)
+    app.include_router(unsubscribe.router)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outermost: a limited client is answered before its body is read.

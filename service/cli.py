@@ -15,6 +15,8 @@ app.add_typer(db_app, name="db")
 drafts_app = typer.Typer(help="Web survey drafts (answers in progress).", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
 app.add_typer(drafts_app, name="drafts")
+sample_app = typer.Typer(help="Plan a sample's size and draw a stratified sample.", no_args_is_help=True)
+app.add_typer(sample_app, name="sample")
 
 
 def _engine():  # type: ignore[no-untyped-def]
@@ -273,56 +275,439 @@ def invite(
     count: Annotated[Optional[int], typer.Option(help="number of anonymous tokens")] = None,  # noqa: UP045
     invitees: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option(help="CSV with customer_ref and segment item columns: one token per row"),
+        typer.Option(help="CSV: customer_ref, segment item columns, and contact columns email, phone, name, lang "
+                          "(and stratum from `csi sample draw`): one token per row"),
     ] = None,
     expires_days: Annotated[Optional[float], typer.Option(help="tokens expire after this many days")] = None,  # noqa: UP045
-    base_url: Annotated[str, typer.Option(help="prefix for the links, e.g. https://survey.example.com")] = "",
+    base_url: Annotated[str, typer.Option(help="prefix for the links (default: CSI_PUBLIC_URL when sending, "
+                                               "none in the CSV otherwise)")] = "",
+    send: Annotated[bool, typer.Option("--send", help="mail each invitee with an email (CSI_SMTP_URL) and, with "
+                                                      "CSI_SMS_WEBHOOK_URL, text each with a phone")] = False,
+    sms_out: Annotated[Optional[Path], typer.Option(help="also write (phone, link, text) for an SMS gateway")  # noqa: UP045
+                       ] = None,
+    wave: Annotated[Optional[str], typer.Option(help="the wave these invitations are for (fieldwork per wave)")  # noqa: UP045
+                    ] = None,
 ) -> None:
-    """Create single-use invitation tokens; only their hashes are stored, so keep the CSV safe."""
-    import csv
-    from datetime import UTC, datetime
+    """Create single-use invitation tokens; only their hashes are stored, so keep the CSV safe.
 
+    With --send, every send is recorded (queued, then sent, bounced or failed); if the run is interrupted,
+    `csi send SLUG` finishes it without mailing anyone twice.
+    """
     from pydantic import ValidationError
 
     from service.errors import AppError, Invalid
+    from service.fieldwork import files
     from service.invitations.schemas import InvitationsIn, InviteeIn
     from service.invitations.service import create_invitations
+    from service.settings import get_settings
     from service.surveys.service import load_ref
 
+    settings = get_settings()
     people: list[InviteeIn] | None = None
+    table = None
     if invitees is not None:
-        if not invitees.exists():
-            _fail(f"{invitees}: no such file")
-        with invitees.open(encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
-        people = [InviteeIn(customer_ref=(r.pop("customer_ref", "") or "").strip() or None,
-                            segments={k: v.strip() for k, v in r.items() if k and v and v.strip()})
-                  for r in rows]
+        try:
+            table = files.read_table(invitees, keep_going=True)
+            people = files.invitees_from(table)
+        except files.FileProblems as e:
+            for p in e.problems:
+                typer.echo(p, err=True)
+            _fail(f"{invitees}: {len(e.problems)} problem(s); no invitation was created")
+    if send and people is None:
+        _fail("--send needs --invitees (a file with an email or phone column)")
     try:
         body = InvitationsIn(count=count, invitees=people, expires_in_days=expires_days)
     except ValidationError as e:
         _fail("; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors()))
+    transports = _transports(settings, people or [], send)
+    if send or sms_out is not None:
+        base_url = base_url or settings.public_url
     engine = _ready_engine()
     try:
         ref = load_ref(engine, slug)
         issued, expires_at = create_invitations(engine, ref, body.n, invitees=body.invitees,
-                                                expires_in_days=body.expires_in_days)
+                                                expires_in_days=body.expires_in_days, secret=settings.secret_key,
+                                                wave=wave)
     except Invalid as e:
         for loc, msg in e.errors:
-            where = f"{invitees}:row {loc[2] + 2}" if len(loc) > 2 else str(invitees)
-            typer.echo(f"{where}: {loc[-1]}: {msg}", err=True)
+            if len(loc) > 3 and table is not None:
+                where = f"{invitees}:{table.lines[loc[2]]}: column {loc[-1] if loc[3] == 'segments' else loc[3]}"
+            else:
+                where = "--wave" if loc == ["wave"] else str(invitees)
+            typer.echo(f"{where}: {msg}", err=True)
         raise typer.Exit(1) from None
     except AppError as e:
         _fail(e.message)
+    _write_links(out, ref.slug, issued, expires_at, base_url)
+    typer.echo(f"{ref.slug}: {len(issued)} invitation(s) written to {out}")
+    if sms_out is not None:
+        _write_sms(sms_out, ref, issued, base_url)
+    if send and transports is not None:
+        from service.fieldwork import outbox
+
+        ids = [int(i.invitation_id or 0) for i in issued]
+        queued = outbox.queue(engine, ref, ids, "invite", transports.channels)
+        typer.echo(f"{ref.slug}: {queued} message(s) queued")
+        _run_outbox(engine, ref, transports, settings, base_url, retry_stuck=False)
+
+
+def _transports(settings, people: list, send: bool):  # type: ignore[no-untyped-def]
+    """The configured senders when sending; refuses before anything is created when a channel is missing."""
+    if not send:
+        return None
+    from service.fieldwork.transports import from_settings
+
+    try:
+        t = from_settings(settings)
+    except ValueError as e:
+        _fail(str(e))
+    emails = sum(1 for p in people if p.email)
+    phones = sum(1 for p in people if p.phone)
+    if emails and t.email is None:
+        _fail(f"{emails} invitee(s) have an email but CSI_SMTP_URL is not set (smtp://user:pass@host:port)")
+    if phones and t.sms is None:
+        typer.echo(f"note: {phones} invitee(s) have a phone but CSI_SMS_WEBHOOK_URL is not set: no SMS is sent "
+                   "(--sms-out writes a file for the gateway)", err=True)
+    if not emails and not (phones and t.sms is not None):
+        _fail("--send: no invitee has an email (or a phone with CSI_SMS_WEBHOOK_URL set)")
+    return t
+
+
+def _run_outbox(engine, ref, transports, settings, base_url: str, retry_stuck: bool) -> None:  # type: ignore[no-untyped-def]
+    from service.fieldwork import outbox
+
+    try:
+        summary = outbox.run(engine, ref, transports, base_url=base_url, secret=settings.secret_key,
+                             retry_stuck=retry_stuck)
+    finally:
+        transports.close()
+    for r in summary.reasons[:20]:
+        typer.echo(f"  {r}", err=True)
+    if len(summary.reasons) > 20:
+        typer.echo(f"  ... and {len(summary.reasons) - 20} more (csi fieldwork {ref.slug})", err=True)
+    typer.echo(f"{ref.slug}: {summary.line()}")
+
+
+def _write_links(out: Path, slug: str, issued: list, expires_at: float | None, base_url: str) -> None:  # type: ignore[type-arg]
+    from datetime import UTC, datetime
+
+    from service.fieldwork.files import write_csv
+
     seg_cols = sorted({k for i in issued for k in i.segments})
     expires = "" if expires_at is None else datetime.fromtimestamp(expires_at, UTC).isoformat(timespec="seconds")
-    with out.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["token", "url", "customer_ref", *seg_cols, "expires_at"])
-        for i in issued:
-            w.writerow([i.token, base_url.rstrip("/") + i.path(ref.slug), i.customer_ref or "",
-                        *(i.segments.get(c, "") for c in seg_cols), expires])
-    typer.echo(f"{ref.slug}: {len(issued)} invitation(s) written to {out}")
+    try:
+        write_csv(out, ["token", "url", "customer_ref", *seg_cols, "expires_at"],
+                  [[i.token, base_url.rstrip("/") + i.path(slug), i.customer_ref or "",
+                    *(i.segments.get(c, "") for c in seg_cols), expires] for i in issued],
+                  bom=False, raw=frozenset({"token", "url", "expires_at"}))
+    except OSError as e:
+        _fail(f"{out}: cannot write: {e.strerror or e}")
+
+
+def _write_sms(path: Path, ref, issued: list, base_url: str) -> None:  # type: ignore[no-untyped-def, type-arg]
+    from service.fieldwork.sms import write_sms_csv
+    from service.invitations.links import survey_link, unsubscribe_link
+    from service.mail.compose import Recipient, sms_text
+
+    rows = []
+    for i in issued:
+        p = i.invitee
+        if p is None or not p.phone:
+            continue
+        r = Recipient(link=survey_link(base_url, ref.slug, i.token, p.lang),
+                      unsubscribe_link=unsubscribe_link(base_url, ref.slug, i.token, p.lang), phone=p.phone,
+                      name=p.name, lang=p.lang)
+        rows.append((p.phone, r.link, sms_text(ref.definition, r)))
+    try:
+        n = write_sms_csv(path, rows)
+    except OSError as e:
+        _fail(f"{path}: cannot write: {e.strerror or e}")
+    typer.echo(f"{ref.slug}: {n} SMS row(s) written to {path}")
+
+
+def _duration(text: str, option: str) -> float:
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text)
+    if not m:
+        _fail(f"{option}: give a duration such as 3d, 12h, 30m or 1w, not {text!r}")
+    assert m is not None
+    return float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[m.group(2)]
+
+
+@app.command("send")
+def send_cmd(
+    slug: str,
+    retry_stuck: Annotated[bool, typer.Option("--retry-stuck", help="also resend sends interrupted while "
+                                              "sending (the person may then get the mail twice)")] = False,
+    base_url: Annotated[str, typer.Option(help="prefix for the links (default: CSI_PUBLIC_URL)")] = "",
+) -> None:
+    """Send what is queued (after an interrupted `csi invite --send` or `csi remind`); never sends anything twice
+    unless --retry-stuck."""
+    from service.errors import AppError
+    from service.fieldwork.transports import from_settings
+    from service.settings import get_settings
+    from service.surveys.service import load_ref
+
+    settings = get_settings()
+    engine = _ready_engine()
+    try:
+        ref = load_ref(engine, slug)
+        transports = from_settings(settings)
+    except AppError as e:
+        _fail(e.message)
+    except ValueError as e:
+        _fail(str(e))
+    if not transports.channels:
+        _fail("neither CSI_SMTP_URL nor CSI_SMS_WEBHOOK_URL is set")
+    _run_outbox(engine, ref, transports, settings, base_url or settings.public_url, retry_stuck)
+
+
+@app.command()
+def remind(
+    slug: str,
+    after: Annotated[str, typer.Option(help="remind when the last message is older than this (3d, 12h, 1w)")
+                     ] = "3d",
+    max_: Annotated[int, typer.Option("--max", min=0, help="at most this many reminders per person")] = 2,
+    base_url: Annotated[str, typer.Option(help="prefix for the links (default: CSI_PUBLIC_URL)")] = "",
+) -> None:
+    """Remind invitees who have neither answered nor unsubscribed, never twice within --after, at most --max."""
+    from service.errors import AppError
+    from service.fieldwork import outbox
+    from service.fieldwork.transports import from_settings
+    from service.settings import get_settings
+    from service.surveys.service import load_ref
+
+    after_s = _duration(after, "--after")
+    settings = get_settings()
+    engine = _ready_engine()
+    try:
+        ref = load_ref(engine, slug)
+        transports = from_settings(settings)
+    except AppError as e:
+        _fail(e.message)
+    except ValueError as e:
+        _fail(str(e))
+    if not transports.channels:
+        _fail("neither CSI_SMTP_URL nor CSI_SMS_WEBHOOK_URL is set")
+    plan = outbox.queue_reminders(engine, ref, after_s=after_s, max_n=max_, channels=transports.channels)
+    typer.echo(f"{ref.slug}: {plan.queued} reminder(s) queued; skipped {plan.answered} answered, "
+               f"{plan.unsubscribed} unsubscribed, {plan.expired} expired, {plan.too_recent} contacted within "
+               f"{after}, {plan.at_max} at --max {max_}, {plan.never_invited} never sent an invitation")
+    _run_outbox(engine, ref, transports, settings, base_url or settings.public_url, retry_stuck=False)
+
+
+@app.command()
+def qr(
+    slug: str,
+    out: Annotated[Path, typer.Option(help="folder for SLUG-qr.png and SLUG-qr.svg")] = Path("."),
+    base_url: Annotated[str, typer.Option(help="prefix for the link (default: CSI_PUBLIC_URL)")] = "",
+) -> None:
+    """Write a QR code (PNG and SVG) of the survey's public link."""
+    from service.errors import AppError
+    from service.fieldwork.qr import write_qr
+    from service.settings import get_settings
+    from service.surveys.service import load_ref
+
+    try:
+        ref = load_ref(_ready_engine(), slug)
+    except AppError as e:
+        _fail(e.message)
+    url = f"{(base_url or get_settings().public_url).rstrip('/')}/s/{ref.slug}"
+    try:
+        png, svg = write_qr(url, out, ref.slug)
+    except OSError as e:
+        _fail(f"{out}: cannot write: {e.strerror or e}")
+    typer.echo(f"{url}\nwrote {png} and {svg}")
+
+
+@app.command("fieldwork")
+def fieldwork_cmd(
+    slug: str,
+    as_json: Annotated[bool, typer.Option("--json", help="print the whole report as JSON")] = False,
+) -> None:
+    """Response rates: invited, delivered, opened, partial, complete, screened out, unsubscribed, AAPOR RR1/RR2,
+    per wave, channel, stratum and segment, and completes per day."""
+    import json
+
+    from service.errors import AppError
+    from service.fieldwork.report import fieldwork
+    from service.surveys.service import load_ref
+
+    engine = _ready_engine()
+    try:
+        report = fieldwork(engine, load_ref(engine, slug))
+    except AppError as e:
+        _fail(e.message)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=1))
+        return
+    head = (f"{'':24} {'invited':>8} {'deliv.':>8} {'opened':>8} {'partial':>8} {'complete':>8} {'screened':>8} "
+            f"{'unsub.':>8} {'RR1':>7} {'RR2':>7}")
+
+    def line(name: str, c) -> str:  # type: ignore[no-untyped-def]
+        pct = lambda x: "n/a" if x is None else f"{100 * x:.1f}%"  # noqa: E731
+        return (f"{name[:24]:24} {c.invited:>8} {c.delivered:>8} {c.opened:>8} {c.partial:>8} {c.complete:>8} "
+                f"{c.screened_out:>8} {c.unsubscribed:>8} {pct(c.rr1):>7} {pct(c.rr2):>7}")
+
+    typer.echo(head)
+    typer.echo(line("overall", report.overall))
+    for title, groups in (("wave", report.by_wave), ("channel", report.by_channel), ("stratum", report.by_stratum),
+                          *((f"segment {k}", v) for k, v in report.by_segment.items())):
+        typer.echo(f"by {title}:")
+        for name, c in groups.items():
+            typer.echo(line("  " + name, c))
+    typer.echo("completes per day: " + (", ".join(f"{d.date} {d.completes}" for d in report.completes_per_day)
+                                         or "none"))
+    typer.echo(f"anonymous (not invited) completes: {report.anonymous_completes}")
+    if report.stuck_sends:
+        typer.echo(f"{report.stuck_sends} send(s) interrupted while sending: `csi send {slug} --retry-stuck` "
+                   "resends them")
+
+
+@sample_app.command("plan")
+def sample_plan(
+    margin: Annotated[float, typer.Option(help="margin of error: index points for a mean (--sd), a share for a "
+                                               "rate (--p), e.g. 2 or 0.05")],
+    sd: Annotated[Optional[float], typer.Option(help="expected SD of the index (0-100 points), e.g. 15")] = None,  # noqa: UP045
+    p: Annotated[Optional[float], typer.Option(help="expected proportion for a rate, e.g. 0.8 (0.5 if unknown)")  # noqa: UP045
+                 ] = None,
+    confidence: Annotated[float, typer.Option(help="two-sided confidence level")] = 0.95,
+    population: Annotated[Optional[int], typer.Option(help="customers in the population (finite population "  # noqa: UP045
+                                                           "correction; default: the strata total)")] = None,
+    deff: Annotated[float, typer.Option(help="design effect (Kish): 1 for simple random sampling")] = 1.0,
+    response_rate: Annotated[float, typer.Option(help="expected response rate, e.g. 0.25")] = 1.0,
+    strata_file: Annotated[Optional[Path], typer.Option(help="CSV with columns stratum, size and (Neyman) sd")  # noqa: UP045
+                           ] = None,
+    stratum: Annotated[Optional[list[str]], typer.Option(help="NAME=SIZE or NAME=SIZE:SD, repeatable")] = None,  # noqa: UP045
+    allocation: Annotated[str, typer.Option(help="proportional or neyman")] = "proportional",
+    as_json: Annotated[bool, typer.Option("--json", help="print the plan as JSON")] = False,
+) -> None:
+    """Sample size for a margin of error on the index or a rate, and the invitations to send (docs/methods.md
+    section 13), overall and per stratum."""
+    import json
+
+    from analytics.sampling import plan
+
+    if allocation not in ("proportional", "neyman"):
+        _fail(f"--allocation: use proportional or neyman, not {allocation!r}")
+    strata = _strata(strata_file, stratum or [])
+    try:
+        result = plan(margin=margin, confidence=confidence, sd=sd, p=p, population=population, deff=deff,
+                      response_rate=response_rate, strata=strata, allocation=allocation)  # type: ignore[arg-type]
+    except ValueError as e:
+        _fail(str(e))
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+        return
+    what = f"mean (SD {sd:g})" if sd is not None else f"rate (p = {p:g})"
+    typer.echo(f"margin ±{margin:g} on a {what} at {confidence:.0%} confidence: z = {result.z:.4f}")
+    typer.echo(f"  n0 = {result.n0:.1f}; x deff {deff:g} = {result.n_deff:.1f}"
+               + (f"; finite population {result.population}: {result.n_fpc:.1f}" if result.population else ""))
+    typer.echo(f"completes needed: {result.completes}")
+    typer.echo(f"invitations needed at a {response_rate:.0%} response rate: {result.invitations}")
+    if result.strata:
+        typer.echo(f"{'stratum':24} {'size':>9} {'completes':>10} {'invitations':>12}  ({result.allocation})")
+        for s in result.strata:
+            typer.echo(f"{s.name[:24]:24} {s.size:>9} {s.completes:>10} {s.invitations:>12}")
+    for w in result.warnings:
+        typer.echo(f"warning: {w}", err=True)
+
+
+def _strata(path: Optional[Path], pairs: list[str]) -> list:  # type: ignore[type-arg]  # noqa: UP045
+    from analytics.sampling import Stratum
+    from service.fieldwork.files import FileProblems, read_table
+
+    out: list[Stratum] = []
+    if path is not None:
+        try:
+            table = read_table(path)
+        except FileProblems as e:
+            for msg in e.problems:
+                typer.echo(msg, err=True)
+            _fail(f"{path}: {len(e.problems)} problem(s)")
+        missing = {"stratum", "size"} - set(table.columns)
+        if missing:
+            _fail(f"{path}:1: missing column(s) {', '.join(sorted(missing))}; need stratum, size and optional sd")
+        problems = []
+        for row, line in zip(table.rows, table.lines, strict=True):
+            try:
+                size = int(row.get("size", ""))
+                sd = float(row["sd"]) if row.get("sd") else None
+                if size < 1 or (sd is not None and sd <= 0):
+                    raise ValueError
+            except ValueError:
+                problems.append(f"{path}:{line}: size must be a positive integer and sd a positive number")
+                continue
+            out.append(Stratum(row.get("stratum") or f"line {line}", size, sd))
+        if problems:
+            for msg in problems:
+                typer.echo(msg, err=True)
+            _fail(f"{path}: {len(problems)} problem(s)")
+    for pair in pairs:
+        name, _, rest = pair.partition("=")
+        size_s, _, sd_s = rest.partition(":")
+        try:
+            out.append(Stratum(name.strip(), int(size_s), float(sd_s) if sd_s else None))
+        except ValueError:
+            _fail(f"--stratum takes NAME=SIZE or NAME=SIZE:SD, got {pair!r}")
+    return out
+
+
+@sample_app.command("draw")
+def sample_draw(
+    slug: str,
+    customers: Annotated[Path, typer.Argument(help="customer list CSV")],
+    n: Annotated[int, typer.Option("--n", min=1, help="sample size")],
+    seed: Annotated[int, typer.Option(help="random seed: the same file, n and seed give the same sample")],
+    strata: Annotated[str, typer.Option(help="comma-separated columns that define the strata, e.g. region,segment")
+                      ] = "",
+    out: Annotated[Path, typer.Option(help="the invitee file to write (for `csi invite --invitees`)")
+                   ] = Path("invitees.csv"),
+) -> None:
+    """Draw a stratified random sample (proportional allocation, largest-remainder rounding) from a customer
+    list and write the invitee file `csi invite` takes: customer_ref, the definition's segment columns, the
+    contact columns (email, phone, name, lang) and the stratum."""
+    from analytics.sampling import draw
+    from service.errors import AppError
+    from service.fieldwork.files import FileProblems, read_table, write_csv
+    from service.invitations.schemas import CONTACT_COLUMNS
+    from service.surveys.service import load_ref
+
+    try:
+        ref = load_ref(_ready_engine(), slug)
+    except AppError as e:
+        _fail(e.message)
+    try:
+        table = read_table(customers)
+    except FileProblems as e:
+        for msg in e.problems:
+            typer.echo(msg, err=True)
+        _fail(f"{customers}: {len(e.problems)} problem(s); nothing was drawn")
+    cols = [c.strip() for c in strata.split(",") if c.strip()]
+    missing = [c for c in cols if c not in table.columns]
+    if missing:
+        _fail(f"{customers}:1: no column {', '.join(map(repr, missing))} for --strata; columns are "
+              f"{', '.join(table.columns)}")
+    if n > len(table.rows):
+        _fail(f"--n {n} is more than the {len(table.rows)} customers in {customers}")
+    keys = [tuple(r.get(c, "") for c in cols) for r in table.rows]
+    chosen, counts = draw(keys, n, seed)
+    keep = [c for c in table.columns if c == "customer_ref" or c in CONTACT_COLUMNS
+            or c in ref.definition.segment_item_ids]
+    dropped = [c for c in table.columns if c not in keep and c != "stratum"]
+    label = lambda k: "/".join(v or "(blank)" for v in k) if cols else "all"  # noqa: E731
+    try:
+        write_csv(out, [*keep, "stratum"],
+                  [[table.rows[i].get(c, "") for c in keep] + [label(keys[i])] for i in chosen])
+    except OSError as e:
+        _fail(f"{out}: cannot write: {e.strerror or e}")
+    for k, c in counts.items():
+        typer.echo(f"  {label(k)}: {c}")
+    typer.echo(f"{slug}: drew {len(chosen)} of {len(table.rows)} customers (seed {seed}) into {out}")
+    if dropped:
+        typer.echo(f"note: left out column(s) {', '.join(dropped)} (neither contact data nor a segment item of "
+                   f"{slug}; the stratum column keeps the strata)", err=True)
 
 
 @app.command()

@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     #: Days an unfinished web draft is kept after its last save; the service purges older ones itself (hourly,
     #: service/web/drafts.py). A resume link of a purged draft shows the polite "unknown link" page.
     draft_ttl_days: float = Field(default=7, gt=0)
+    #: Fieldwork (service/fieldwork): where invitation mails go out, ``smtp://user:pass@host:port`` (STARTTLS
+    #: when the server offers it; ``?starttls=1`` requires it) or ``smtps://`` (TLS from the start).
+    smtp_url: str | None = None
+    #: The From address of invitation mails.
+    mail_from: str = "survey@localhost"
+    #: An SMS gateway's HTTP endpoint: ``--send`` POSTs ``{"phone": ..., "text": ...}`` per invitee with a phone.
+    sms_webhook_url: str | None = None
+    #: The address respondents reach the service at; the prefix of the links in invitations and QR codes.
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def draft_ttl_s(self) -> float:

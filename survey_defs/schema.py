@@ -273,6 +273,21 @@ class Weighting(_Model):
     tol: float = Field(default=1e-6, gt=0, le=0.01)
 
 
+#: The variables an invitation template may use (service/mail/compose.py fills them).
+INVITATION_VARIABLES = ("name", "link", "unsubscribe_link", "organisation", "survey_title", "expires")
+
+
+class InvitationText(_Model):
+    """The invitation mail and SMS, per language: Jinja2 templates rendered in a sandbox over
+    `INVITATION_VARIABLES` (the HTML part autoescaped). ``body`` is plain text; blank lines separate paragraphs.
+    The personal link and the unsubscribe link are always added below the body, so the body need not name them.
+    """
+
+    subject: LocalText
+    body: LocalText
+    sms: LocalText | None = None
+
+
 class SurveyDefinition(_Model):
     """A whole survey definition, as published. Immutable; a changed definition is a new version."""
 
@@ -299,6 +314,7 @@ class SurveyDefinition(_Model):
     servqual: Servqual | None = None
     kano: Kano | None = None
     weighting: Weighting | None = None
+    invitation: InvitationText | None = None
 
     # ---- derived views (cached; the model is frozen) ----
     @cached_property

@@ -12,11 +12,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from survey_defs.ahp import CR_THRESHOLD, MAX_N, ahp_weights
 from survey_defs.schema import (
+    INVITATION_VARIABLES,
     KANO_ANSWERS,
     MISSING_CODE,
     MISSING_MARGIN,
     NA_CODE,
     IndicatorNode,
+    InvitationText,
     Item,
     Kano,
     LatentModel,
@@ -107,6 +109,8 @@ class _Checker:
             self.kano(self.d.kano)
         if self.d.weighting is not None:
             self.weighting(self.d.weighting)
+        if self.d.invitation is not None:
+            self.invitation(self.d.invitation)
         return self.found
 
     def languages(self) -> None:
@@ -589,6 +593,26 @@ class _Checker:
                 self.add((*wp, "trim", "min"), f"trim.min = {t.min:g} must be in (0, 1] (weights have mean 1)")
             if t.max is not None and not t.max >= 1:
                 self.add((*wp, "trim", "max"), f"trim.max = {t.max:g} must be >= 1 (weights have mean 1)")
+
+    def invitation(self, inv: InvitationText) -> None:
+        """Each template parses (Jinja2) and uses only the invitation variables; every language has one."""
+        from jinja2 import TemplateSyntaxError, meta
+        from jinja2.sandbox import SandboxedEnvironment
+
+        env = SandboxedEnvironment()
+        for part in ("subject", "body", "sms"):
+            texts: LocalText | None = getattr(inv, part)
+            self.local(texts, ("invitation", part), f"invitation {part}", required=part != "sms")
+            for lang, src in (texts or {}).items():
+                p: Path = ("invitation", part, lang)
+                try:
+                    used = meta.find_undeclared_variables(env.parse(src))
+                except TemplateSyntaxError as e:
+                    self.add(p, f"invitation {part} ({lang}): template error: {e.message}")
+                    continue
+                for name in sorted(used - set(INVITATION_VARIABLES)):
+                    self.add(p, f"invitation {part} ({lang}): unknown variable '{name}'; use "
+                                f"{', '.join(INVITATION_VARIABLES)}")
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:

@@ -30,7 +30,7 @@ async def create_invitations(slug: str, body: InvitationsIn, state: State, reque
     ref = await run_in_threadpool(surveys.load_ref, state.engine, slug)
     issued, expires_at = await run_in_threadpool(
         service.create_invitations, state.engine, ref, body.n,
-        invitees=body.invitees, expires_in_days=body.expires_in_days,
+        invitees=body.invitees, expires_in_days=body.expires_in_days, secret=state.settings.secret_key,
     )
     base = str(request.base_url).rstrip("/")
     return InvitationsOut(

@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import re
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from service.fields import CleanStr
 
 MAX_INVITATIONS = 10_000
+#: Columns of an invitee file that are not segment items: how to reach the person, and fieldwork bookkeeping.
+CONTACT_COLUMNS = ("email", "phone", "name", "lang")
+RESERVED_COLUMNS = ("customer_ref", *CONTACT_COLUMNS, "stratum")
+EMAIL = re.compile(r"^[^@\s<>,;\"]{1,64}@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{3,30}$")
+
+
+def _email(v: str) -> str:
+    v = v.strip()
+    if not EMAIL.match(v):
+        raise ValueError(f"not an email address: {v[:80]!r}")
+    return v
+
+
+def _phone(v: str) -> str:
+    v = v.strip()
+    if not PHONE.match(v):
+        raise ValueError(f"not a phone number (digits, optional leading +, spaces, dashes): {v[:40]!r}")
+    return v
+
+
+def _one_line(v: str) -> str:
+    if "\n" in v or "\t" in v:
+        raise ValueError("must be one line")
+    return v.strip()
+
+
+Email = Annotated[CleanStr, AfterValidator(_email)]
+Phone = Annotated[CleanStr, AfterValidator(_phone)]
+OneLine = Annotated[CleanStr, AfterValidator(_one_line)]
 
 
 class InviteeIn(BaseModel):
@@ -16,6 +49,17 @@ class InviteeIn(BaseModel):
 
     customer_ref: CleanStr | None = Field(default=None, max_length=128)
     segments: dict[CleanStr, CleanStr] = Field(default_factory=dict)
+    #: Contact data, stored apart from the answers (invitation_contact) and never exported with them.
+    email: Email | None = Field(default=None, max_length=320)
+    phone: Phone | None = Field(default=None, max_length=32)
+    name: OneLine | None = Field(default=None, max_length=200)
+    lang: OneLine | None = Field(default=None, max_length=8)
+    #: The stratum the invitee was drawn from (`csi sample draw`), for response rates per stratum.
+    stratum: OneLine | None = Field(default=None, max_length=128)
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.email or self.phone or self.name)
 
 
 class InvitationsIn(BaseModel):

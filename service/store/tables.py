@@ -104,6 +104,51 @@ class Invitation(SQLModel, table=True):
     created_at: float
     expires_at: float | None = None
     used_at: float | None = None
+    #: Fieldwork (migration 0007): the invitation's first page view, the stratum it was drawn from, the wave it
+    #: was sent for, and when the invitee unsubscribed (no reminders after that).
+    opened_at: float | None = None
+    stratum: str | None = Field(default=None, max_length=128)
+    wave: str | None = Field(default=None, max_length=64)
+    unsubscribed_at: float | None = None
+
+
+class InvitationContact(SQLModel, table=True):
+    """How to reach an invitee (email, phone, name, language): kept apart from the answers and never exported.
+
+    ``seed`` lets the sender derive the invitation's token again (HMAC with ``CSI_SECRET_KEY``, see
+    service/fieldwork/links.py), so a reminder or a resumed send can carry the same personal link while the
+    database alone still holds no usable token.
+    """
+
+    __tablename__ = "invitation_contact"
+    invitation_id: int = Field(foreign_key="invitation.id", primary_key=True)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, max_length=200)
+    lang: str | None = Field(default=None, max_length=8)
+    seed: str | None = Field(default=None, max_length=64)
+
+
+class InvitationSend(SQLModel, table=True):
+    """One attempt to deliver an invitation or a reminder over one channel, and how it went.
+
+    ``status``: ``queued`` (committed before anything is sent), ``sending`` (committed right before the SMTP or
+    webhook call: a row left here by a crash may or may not have gone out, and is not resent unless asked),
+    ``sent``, ``bounced`` (the server refused the recipient) or ``failed`` (``reason`` says why).
+    """
+
+    __tablename__ = "invitation_send"
+    __table_args__ = (Index("ix_invitation_send_survey_status", "survey_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id")
+    invitation_id: int = Field(foreign_key="invitation.id", index=True)
+    channel: str = Field(max_length=16)
+    kind: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    queued_at: float
+    attempted_at: float | None = None
+    finished_at: float | None = None
 
 
 class ApiKey(SQLModel, table=True):

@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 
 from service.api.deps import AppState
 from service.errors import Invalid
-from service.invitations.service import fixed_segments, lookup
+from service.invitations.service import fixed_segments, lookup, mark_opened
 from service.responses.schemas import SubmissionIn
 from service.responses.service import prepare
 from service.store.tables import Draft, Invitation
@@ -216,7 +216,9 @@ def _create(state: AppState, ref: SurveyRef, inv: Invitation | None) -> Draft:
     row = Draft(id=drafts.new_id(), survey_id=ref.id, version_id=ref.version_id, started_at=now, updated_at=now,
                 page=1, token_hash=inv.token_hash if inv else None)
     Answers().to_row(row)
-    return drafts.save(state.engine, row)
+    saved = drafts.save(state.engine, row)
+    mark_opened(state.engine, inv.id if inv else None)  # fieldwork's "opened": kept when the draft is purged
+    return saved
 
 
 def _page_index(page: str | None, default: int, n: int) -> int:

@@ -237,7 +237,7 @@ def test_cli_invite(tmp_path: Path, store_url: str, engine: Engine, utility: str
     bad.write_text("customer_ref,q_region\nC-9,moon\n", encoding="utf-8")
     r = subprocess.run([*cmd[:6], str(bad), "--out", str(tmp_path / "x.csv")], capture_output=True, text=True,
                        env=env, timeout=120)
-    assert r.returncode == 1 and "row 2: q_region" in r.stderr and not (tmp_path / "x.csv").exists()
+    assert r.returncode == 1 and f"{bad}:2: column q_region" in r.stderr and not (tmp_path / "x.csv").exists()
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM invitation")).scalar() == 7
 

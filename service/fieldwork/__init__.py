@@ -1,0 +1,1 @@
+"""Fieldwork: sending invitations and reminders (the outbox), SMS, QR codes and response rates."""
