@@ -104,7 +104,7 @@ class Invitation(SQLModel, table=True):
     created_at: float
     expires_at: float | None = None
     used_at: float | None = None
-    #: Fieldwork (migration 0007): the invitation's first page view, the stratum it was drawn from, the wave it
+    #: Fieldwork (migration 0006): the invitation's first page view, the stratum it was drawn from, the wave it
     #: was sent for, and when the invitee unsubscribed (no reminders after that).
     opened_at: float | None = None
     stratum: str | None = Field(default=None, max_length=128)

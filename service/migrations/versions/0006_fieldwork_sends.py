@@ -1,7 +1,7 @@
 """fieldwork: invitation contacts, every send recorded, opened/unsubscribed/stratum/wave on invitations
 
-Revision ID: 0007
-Revises: 0005 (the lead relinks after 0006)
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-12 10:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0007'
+revision: str = '0006'
 down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
