@@ -57,6 +57,17 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "ours_minus": {"zh": "本企业 − 竞品", "en": "Ours − theirs"},
     "dims_change_note": {"zh": "较上期：与上一期相比，▲/▼ 表示显著上升/下降，= 表示变化不显著。",
                          "en": "Change: against the previous wave; ▲/▼ a significant rise/fall, = not significant."},
+    "sig_legend_short": {"zh": "差值 = 本企业 − 最强竞品；▲/▼ 本企业显著更高/更低；= 差异不显著。",
+                         "en": "Difference = ours − best competitor's; ▲/▼ we are significantly higher/lower; = not "
+                               "significant."},
+    "tests_note": {"zh": "检验规则：主要比较（指数与上一期、与各竞品之差）单独检验，给出未校正的 p 值和差值的置信区间；"
+                         "次要比较（各维度和题目）在族内做 Holm 校正；α = {alpha}。",
+                   "en": "Tests: the primary comparisons (the index against the previous wave and each competitor) are "
+                         "tested alone, with the raw p and the CI of the difference; the secondary ones (dimensions, "
+                         "items) are Holm-corrected within their family; α = {alpha}."},
+    "fam_primary": {"zh": "主要比较", "en": "primary comparison"},
+    "fam_secondary": {"zh": "次要比较，Holm 校正", "en": "secondary comparison, Holm-corrected"},
+    "with_family": {"zh": "{verdict}（{family}）", "en": "{verdict} ({family})"},
     "leader_note": {"zh": "“领先竞品”：该题得分高于本企业的竞争对手中的最高分（品牌见第七节）。",
                     "en": "“Competitor ahead”: the best score of a competitor that beats us on the item (brands in "
                           "section 7)."},
@@ -73,10 +84,12 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     # sentence patterns (findings)
     "f_csi": {"zh": "客户满意度指数为 {value}（{ci_label} {ci}）{change}。",
               "en": "The CSI is {value} ({ci_label} {ci}){change}."},
-    "f_change": {"zh": "，较{prev}{diff} 分（{verdict}，{p}）", "en": ", {diff} points on {prev} ({verdict}, {p})"},
-    "f_change_pooled": {"zh": "，为各期合并结果；其中{latest}（{a}）较{prev}（{b}）{diff} 分（{verdict}，{p}）",
-                        "en": ", pooled over all periods; {latest} ({a}) is {diff} points on {prev} ({b}) ({verdict}, "
-                              "{p})"},
+    "f_change": {"zh": "，较{prev}{diff} 分（{family}：差值的置信区间 {dci}，{verdict}，{p}）",
+                 "en": ", {diff} points on {prev} ({family}: CI of the difference {dci}, {verdict}, {p})"},
+    "f_change_pooled": {"zh": "，为各期合并结果；其中{latest}（{a}）较{prev}（{b}）{diff} 分"
+                              "（{family}：差值的置信区间 {dci}，{verdict}，{p}）",
+                        "en": ", pooled over all periods; {latest} ({a}) is {diff} points on {prev} ({b}) "
+                              "({family}: CI of the difference {dci}, {verdict}, {p})"},
     "f_change_none": {"zh": "；{reason}", "en": "; {reason}"},
     "sig": {"zh": "差异显著", "en": "significant"},
     "nsig": {"zh": "差异不显著", "en": "not significant"},
@@ -275,10 +288,11 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "own_brand": {"zh": "本企业", "en": "own"},
     "brand_chart": {"zh": "各品牌指数与一级指标（差异显著性见下表）",
                     "en": "Index and dimensions by brand (significance of the differences: see the table)"},
-    "sig_legend": {"zh": "差值 = 本企业 − 竞品；▲ 本企业显著更高；▼ 本企业显著更低；= 差异不显著（{test}，Holm 校正，"
-                          "α = {alpha}）。",
+    "sig_legend": {"zh": "差值 = 本企业 − 竞品；▲ 本企业显著更高；▼ 本企业显著更低；= 差异不显著（{test}，α = {alpha}；"
+                         "指数为主要比较；维度和题目为次要比较，Holm 校正）。",
                    "en": "Difference = ours − theirs; ▲ we are significantly higher; ▼ significantly lower; = not "
-                         "significant ({test}, Holm-corrected, α = {alpha})."},
+                         "significant ({test}, α = {alpha}; index: primary; dimensions and items: secondary, "
+                         "Holm-corrected)."},
     "diff": {"zh": "差值", "en": "Difference"},
     "behind_title": {"zh": "竞争对手显著领先的题目", "en": "Items where a competitor is significantly ahead"},
     "trend": {"zh": "历次调查趋势", "en": "Trend over waves"},
@@ -366,9 +380,11 @@ GLOSSARY: Final[list[dict[str, str]]] = [
     {"zh": "满意–忠诚区间|按总体满意度分为叛离带、冷漠带、忠诚带（Jones & Sasser 1995）。",
      "en": "Satisfaction–loyalty zones|Defection, indifference and loyalty zones of overall satisfaction "
            "(Jones & Sasser 1995)."},
-    {"zh": "显著性（p 值）|差异由抽样误差偶然造成的概率；p < 0.05 视为差异显著。多重比较采用 Holm 校正。",
+    {"zh": "显著性（p 值）|差异由抽样误差偶然造成的概率；p < 0.05 视为差异显著。指数与上期、与竞品的主要比较单独检验；"
+           "各维度和题目的次要比较在族内做 Holm 校正。",
      "en": "Significance (p-value)|How likely a difference this large is by chance alone; p < 0.05 counts as "
-           "significant. Several comparisons at once are Holm-corrected."},
+           "significant. The index's primary comparisons (previous wave, competitors) are tested alone; the "
+           "secondary ones (dimensions, items) are Holm-corrected within their family."},
     {"zh": "ACSI 模型|以偏最小二乘路径模型（PLS-SEM）估计{constructs}之间关系的模型。",
      "en": "ACSI model|A PLS path model (PLS-SEM) linking {constructs}."},
     {"zh": "R²|模型对潜变量方差的解释比例。", "en": "R²|The share of a construct's variance the model explains."},

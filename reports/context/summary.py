@@ -75,7 +75,8 @@ def findings_list(d: SurveyDefinition, analysis: Mapping[str, Any], lang: str, L
             diff = float(change["diff"] or 0)
             direction = t("up" if diff > 0 else "down", lang)
             kw = {"prev": change["previous_label"], "diff": f"{direction} {fmt.num(abs(diff))}",
-                  "verdict": change["verdict"], "p": change["p_text"]}
+                  "verdict": change["verdict"], "p": change["p_text"], "dci": change["diff_ci_text"],
+                  "family": change["family_text"]}
             ch = t("f_change_pooled", lang, latest=change["latest_label"], a=change["a_text"], b=change["b_text"],
                    **kw) if pooled else t("f_change", lang, **kw)
         else:
@@ -135,7 +136,7 @@ def kpi_list(d: SurveyDefinition, analysis: Mapping[str, Any], lang: str, L: Lab
     out.append({"key": "kpi_change", "label": t("kpi_change", lang),
                 "value": change["diff_text"] if change.get("available") else na,
                 "raw": change.get("diff") if change.get("available") else None,
-                "note": (_verdict_p(change["verdict"], change["p_text"], lang)
+                "note": (_verdict_p(change["verdict_family"], change["p_text"], lang)
                          + sep + t("vs_prev", lang, prev=change["previous_label"]))
                 if change.get("available") else change.get("message")})
     out.append({"key": "kpi_rank", "label": t("kpi_rank", lang),

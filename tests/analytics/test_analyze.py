@@ -31,7 +31,7 @@ NOT_FIGURE_KEYS = {
 # ... and anywhere below these containers.
 NOT_FIGURE_CONTAINERS = {"weight_diagnostics", "beta", "p_values", "vif", "shapley", "counts", "n_by_category",
                          "by_flag", "margins", "dropped", "params", "settings", "cutoffs", "bootstrap", "test",
-                         "design", "holm", "trim"}
+                         "design", "multiplicity", "trim"}
 
 
 def _walk(obj, path="", key=None, in_figure=False, free=False, bare=None, figures=None):
