@@ -165,9 +165,13 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "ws_regression": {"zh": "回归推导", "en": "derived by regression"},
     "ws_equal": {"zh": "等权", "en": "equal"},
     "ws_override": {"zh": "沿用本品牌权重", "en": "own brand's weights"},
-    "scoring_note": {"zh": "各题得分换算为 0–100 分：{scales}。反向题（R）先反转；“不适用/不清楚”按缺失处理。",
-                     "en": "Every answer is scored 0–100: {scales}. Reverse-coded items (R) are flipped first; "
-                           "“not applicable / don't know” counts as missing."},
+    "scoring_note": {"zh": "各题得分换算为 0–100 分：{scales}。本报告所有 0–100 分的数字（指数及各级指标、题目、"
+                           "细分群体、品牌、ACSI 模型指数和 IPMA 表现）都采用这一计分方式。"
+                           "反向题（R）先反转；“不适用/不清楚”按缺失处理。",
+                     "en": "Every answer is scored 0–100: {scales}. Every 0–100 figure in this report (the index and "
+                           "its dimensions, items, segments, brands, the ACSI model index and the IPMA performance) "
+                           "uses this scoring. Reverse-coded items (R) are flipped first; “not applicable / don't "
+                           "know” counts as missing."},
     "scoring_pom": {"zh": "{points} 级量表（{lo}–{hi}）按 答案 ÷ {hi} × 100 计分（{values}）",
                     "en": "{points}-point scales ({lo}–{hi}) as answer ÷ {hi} × 100 ({values})"},
     "scoring_linear": {"zh": "{points} 级量表（{lo}–{hi}）按 (答案 − {lo}) ÷ {span} × 100 计分（{values}）",
