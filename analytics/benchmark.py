@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 
 from analytics.data import ResponseData
 from analytics.inference import Estimate, holm, weighted_t_test
+from analytics.settings import DEFAULTS
 from analytics.tree import TreeResult, compute_tree, index_from_means, propagate
 from survey_defs.schema import SurveyDefinition
 
@@ -132,8 +133,8 @@ def bootstrap_index_difference(
     b: Frame,
     *,
     paired: bool,
-    n_boot: int = 1000,
-    conf: float = 0.95,
+    n_boot: int = DEFAULTS.n_boot,
+    conf: float = DEFAULTS.conf,
     random_state: int | np.random.Generator = 0,
 ) -> dict[str, Any]:
     """Percentile bootstrap CI of index(a) - index(b) (aggregate indices from item means; Efron & Tibshirani 1993).
@@ -206,8 +207,8 @@ def compare_frames(
     a: Frame,
     b: Frame,
     *,
-    n_boot: int = 1000,
-    conf: float = 0.95,
+    n_boot: int = DEFAULTS.n_boot,
+    conf: float = DEFAULTS.conf,
     random_state: int | np.random.Generator = 0,
 ) -> dict[str, Any]:
     """Compare frame a against b on the index (bootstrap CI + test), every node and every item (tests).
@@ -273,7 +274,7 @@ def _verdict(t: dict[str, Any], p: float, reject: bool, family: str) -> None:
     t["verdict"] = "significant" if reject else "not significant"
 
 
-def _families(results: Sequence[dict[str, Any]], alpha: float = 0.05) -> dict[str, Any]:
+def _families(results: Sequence[dict[str, Any]], alpha: float = DEFAULTS.alpha) -> dict[str, Any]:
     """Test the primary family alone and Holm-correct the secondary family within itself (methods.md section 8).
 
     Primary: each comparison's headline index test, judged on its own raw p against ``alpha`` (no correction:
@@ -301,7 +302,7 @@ def _families(results: Sequence[dict[str, Any]], alpha: float = 0.05) -> dict[st
                         "rule": "dimensions and items: Holm-corrected within this family"}}
 
 
-def item_figures(tree: TreeResult, conf: float = 0.95) -> dict[str, Estimate]:
+def item_figures(tree: TreeResult, conf: float = DEFAULTS.conf) -> dict[str, Estimate]:
     """Each item's mean score figure (n, CI) on the tree's frame, from the tree's histogram: the same figure as
     `analytics.itemstats` gives (its n is the item's answers, its CI the item's t-interval)."""
     return {st.item_id: st.mean for st in tree.item_stats(conf=conf)}
@@ -326,8 +327,8 @@ def bootstrap_gap_to_best(
     own: str,
     data: ResponseData,
     *,
-    n_boot: int = 1000,
-    conf: float = 0.95,
+    n_boot: int = DEFAULTS.n_boot,
+    conf: float = DEFAULTS.conf,
     random_state: int | np.random.Generator = 0,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], str]:
     """Percentile bootstrap of max_b score_b - score_own for every node (module docstring).
@@ -381,7 +382,7 @@ def gap_to_best(
     data: ResponseData | None = None,
     *,
     n_boot: int = 0,
-    conf: float = 0.95,
+    conf: float = DEFAULTS.conf,
     random_state: int | np.random.Generator = 0,
 ) -> dict[str, Any]:
     """For the index, each node and each item: the best brand, its score and own score (figures) and the gap
@@ -423,9 +424,9 @@ def compare_brands(
     competitors: Sequence[str] | None = None,
     own_tree: TreeResult | None = None,
     trees: dict[str, TreeResult] | None = None,
-    n_boot: int = 1000,
-    conf: float = 0.95,
-    alpha: float = 0.05,
+    n_boot: int = DEFAULTS.n_boot,
+    conf: float = DEFAULTS.conf,
+    alpha: float = DEFAULTS.alpha,
     random_state: int = 0,
 ) -> dict[str, Any]:
     """Our brand against each competitor: index (bootstrap CI of the difference + test; primary family, raw p),
@@ -467,9 +468,9 @@ def compare_waves(
     previous: str | None = None,
     brand: str | None = None,
     weights: dict[str, NDArray[np.float64]] | None = None,
-    n_boot: int = 1000,
-    conf: float = 0.95,
-    alpha: float = 0.05,
+    n_boot: int = DEFAULTS.n_boot,
+    conf: float = DEFAULTS.conf,
+    alpha: float = DEFAULTS.alpha,
     random_state: int = 0,
 ) -> dict[str, Any]:
     """Latest period against the previous one (definition order of waves present in the data), with the same

@@ -326,8 +326,10 @@ def _analyze_files(definition: Path, responses: Path, wave: str | None, brand: s
     try:
         df, offset = read_table(responses, d)
         data = ResponseData.from_frame(d, df)
-        run = summarize if summary else analyze
-        result = run(d, data, wave=wave, brand=brand, segment=segs or None)
+        if summary:
+            result = summarize(d, data, wave=wave, brand=brand, segment=segs or None)
+        else:  # as from the store, which reads only the filtered wave: no trend with a wave filter
+            result = analyze(d, data, wave=wave, brand=brand, segment=segs or None, trend=wave is None)
     except ValueError as e:
         # from_frame counts data rows from 1; the file's line adds the header row(s).
         msg = re.sub(r"^row (\d+)", lambda m: f"{int(m.group(1)) + offset}", str(e))

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from analytics.settings import AnalysisSettings
 from reports import fmt
 from reports.context.benchmark import INDEX
 from reports.context.figures import bounds, section_reason, val
@@ -51,7 +52,7 @@ def meta_section(d: SurveyDefinition, analysis: Mapping[str, Any], extras: Mappi
         "generated_iso": generated.isoformat(),
         "n_analysed": int(n.get("analysed") or 0),
         "n_analysed_text": fmt.integer(n.get("analysed") or 0),
-        "conf_pct": fmt.num(100 * float((analysis.get("settings") or {}).get("conf") or 0.95), 0),
+        "conf_pct": fmt.num(100 * AnalysisSettings.from_json(analysis.get("settings")).conf, 0),
     }
 
 
