@@ -58,15 +58,13 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "dims_change_note": {"zh": "较上期：与上一期相比，▲/▼ 表示显著上升/下降，= 表示变化不显著。",
                          "en": "Change: against the previous wave; ▲/▼ a significant rise/fall, = not significant."},
     "sig_legend_short": {"zh": "差值 = 本企业 − 最强竞品；▲/▼ 本企业显著更高/更低；= 差异不显著。",
-                         "en": "Difference = ours − best competitor's; ▲/▼ we are significantly higher/lower; = not "
-                               "significant."},
+                         "en": "Difference: ours − best competitor's, ▲/▼ significantly higher/lower."},
     "tests_note": {"zh": "检验规则：主要比较（指数与上一期、与各竞品之差）单独检验，给出未校正的 p 值和差值的置信区间；"
                          "次要比较（各维度和题目）在族内做 Holm 校正；α = {alpha}。",
-                   "en": "Tests: the primary comparisons (the index against the previous wave and each competitor) are "
-                         "tested alone, with the raw p and the CI of the difference; the secondary ones (dimensions, "
-                         "items) are Holm-corrected within their family; α = {alpha}."},
-    "fam_primary": {"zh": "主要比较", "en": "primary comparison"},
-    "fam_secondary": {"zh": "次要比较，Holm 校正", "en": "secondary comparison, Holm-corrected"},
+                   "en": "Tests: index vs previous wave and competitors primary, alone (raw p); dimensions, "
+                         "items secondary, Holm; α = {alpha}."},
+    "fam_primary": {"zh": "主要比较", "en": "primary"},
+    "fam_secondary": {"zh": "次要比较，Holm 校正", "en": "secondary, Holm"},
     "with_family": {"zh": "{verdict}（{family}）", "en": "{verdict} ({family})"},
     "leader_note": {"zh": "“领先竞品”：该题得分高于本企业的竞争对手中的最高分（品牌见第七节）。",
                     "en": "“Competitor ahead”: the best score of a competitor that beats us on the item (brands in "
@@ -84,19 +82,20 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     # sentence patterns (findings)
     "f_csi": {"zh": "客户满意度指数为 {value}（{ci_label} {ci}）{change}。",
               "en": "The CSI is {value} ({ci_label} {ci}){change}."},
-    "f_change": {"zh": "，较{prev}{diff} 分（{family}：差值的置信区间 {dci}，{verdict}，{p}）",
-                 "en": ", {diff} points on {prev} ({family}: CI of the difference {dci}, {verdict}, {p})"},
+    "f_change": {"zh": "，较{prev}{diff} 分（{family}：{verdict}，{p}）",
+                 "en": ", {diff} points on {prev} ({family}: {verdict}, {p})"},
+    "change_ci": {"zh": "差值置信区间 {ci}", "en": "CI {ci}"},
     "f_change_pooled": {"zh": "，为各期合并结果；其中{latest}（{a}）较{prev}（{b}）{diff} 分"
-                              "（{family}：差值的置信区间 {dci}，{verdict}，{p}）",
+                              "（{family}：{verdict}，{p}；差值置信区间 {dci}）",
                         "en": ", pooled over all periods; {latest} ({a}) is {diff} points on {prev} ({b}) "
-                              "({family}: CI of the difference {dci}, {verdict}, {p})"},
+                              "({family}: {verdict}, {p}; CI of the difference {dci})"},
     "f_change_none": {"zh": "；{reason}", "en": "; {reason}"},
     "sig": {"zh": "差异显著", "en": "significant"},
     "nsig": {"zh": "差异不显著", "en": "not significant"},
     "up": {"zh": "上升", "en": "up"},
     "down": {"zh": "下降", "en": "down"},
-    "f_rank": {"zh": "在 {n} 个品牌中排名第 {rank}；{details}。",
-               "en": "It ranks {rank} of {n} brands; {details}."},
+    "f_rank": {"zh": "在 {n} 个品牌中排名第 {rank}；{details}（{family}）。",
+               "en": "It ranks {rank} of {n} brands; {details} ({family})."},
     "f_rank_vs": {"zh": "与{brand}（{value}）相比 {diff}，{verdict}",
                   "en": "against {brand} ({value}) {diff}, {verdict}"},
     "f_dims": {"zh": "一级指标中“{best}”得分最高（{best_v}），“{worst}”最低（{worst_v}）。",

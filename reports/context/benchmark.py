@@ -52,6 +52,7 @@ def ranking_section(d: SurveyDefinition, analysis: Mapping[str, Any], lang: str,
                    "diff_text": fmt.signed(diff), "mark": mark(idx),
                    "significant": test.get("significant"), "p": p_of(test), "p_text": fmt.pvalue(p_of(test)),
                    "verdict": verdict(test.get("significant"), lang, test) if test else "",
+                   "verdict_plain": verdict(test.get("significant"), lang) if test else "",
                    "family": test.get("family"), "diff_ci_text": fmt.ci(bounds(test)) if test else ""})
     return {"available": True, "message": None, "rank": rank, "n": len(order), "text": f"{rank} / {len(order)}",
             "order": [{"brand": b, "label": L.brand(b), "value": v, "own": b == own} for b, v in order], "vs": vs}

@@ -88,9 +88,11 @@ def findings_list(d: SurveyDefinition, analysis: Mapping[str, Any], lang: str, L
     if ranking.get("available"):
         details = fmt.clause_sep(lang).join(
             t("f_rank_vs", lang, brand=v["label"], value=v["value_text"], diff=v["diff_text"],
-              verdict=_verdict_p(v["verdict"], v["p_text"], lang) if v["verdict"] else "")
+              verdict=_verdict_p(v["verdict_plain"], v["p_text"], lang) if v["verdict"] else "")
             for v in ranking["vs"])
-        out.append(t("f_rank", lang, rank=ranking["rank"], n=ranking["n"], details=details))
+        # every index-vs-competitor test is a primary comparison: the family is said once for all of them
+        out.append(t("f_rank", lang, rank=ranking["rank"], n=ranking["n"], details=details,
+                     family=t("fam_primary", lang)))
     loy = analysis.get("loyalty")
     rate = analysis.get("satisfaction_rate")
     if isinstance(loy, Mapping) and not section_reason(loy) and not section_reason(rate) and d.loyalty:
@@ -138,6 +140,7 @@ def kpi_list(d: SurveyDefinition, analysis: Mapping[str, Any], lang: str, L: Lab
                 "value": change["diff_text"] if change.get("available") else na,
                 "raw": change.get("diff") if change.get("available") else None,
                 "note": (_verdict_p(change["verdict_family"], change["p_text"], lang)
+                         + sep + t("change_ci", lang, ci=change["diff_ci_text"])
                          + sep + t("vs_prev", lang, prev=change["previous_label"]))
                 if change.get("available") else change.get("message")})
     out.append({"key": "kpi_rank", "label": t("kpi_rank", lang),

@@ -79,7 +79,8 @@ def test_report_calls_the_headline_change_significant_and_states_the_rule(
     kpi = next(k for k in ctx["summary"]["kpis"] if k["key"] == "kpi_change")
     assert kpi["note"].startswith(sig) and sig in html
     first = ctx["summary"]["findings"][0]
-    assert t("fam_primary", lang) in first and t("sig", lang) in first and change["diff_ci_text"] in first
+    assert t("fam_primary", lang) in first and t("sig", lang) in first
+    assert t("change_ci", lang, ci=change["diff_ci_text"]) in kpi["note"]
     assert t("nsig", lang) not in first
     assert ctx["summary"]["tests_note"] == t("tests_note", lang, alpha=0.05)
     assert ctx["summary"]["tests_note"] in html
