@@ -4,12 +4,21 @@ Maps the definition's model block onto `analytics.pls.PLSPathModel`: indicator v
 (reverse-coded items flipped, N/A and missing as NaN, each item with its own scale bounds), taken for the own brand
 where items are asked per brand. Missing and N/A indicators are treated as the definition's ``model.missing``
 says (mean replacement by default, or casewise deletion), and the output reports the method with the cells
-imputed and rows dropped. The index is the satisfaction construct's ACSI-style score
+imputed and rows dropped.
 
-    ACSI = (sum_i w~_i xbar_i - Min) / (Max - Min) * 100,   Min = sum_i w~_i min_i,  Max = sum_i w~_i max_i,
+One scoring convention per report (issue 11; docs/methods.md sections 2 and 5): the index is on the definition's own
+0-100 scoring, the same as the indicator tree's item scores. Each item is rescaled as
+``x~_i = (x_i - L_i) / (H_i - L_i) * 100`` with (L_i, H_i) = (min_i, max_i) under ``linear`` scoring and
+(0, max_i) under ``percent_of_max`` (`index_bounds`), so the satisfaction construct's index is
 
-with w~ the outer weights (``outer_weights_``) rescaled to sum 1 (docs/methods.md section 5; `PLSPathModel.index`
-with its default ``weights="standardized"``), and a percentile bootstrap CI over respondents. Quality criteria
+    linear (Fornell et al. 1996):  ACSI = (sum_i w~_i xbar_i - Min) / (Max - Min) * 100,
+                                   Min = sum_i w~_i min_i,  Max = sum_i w~_i max_i;
+    percent_of_max (analogue):     ACSI = sum_i w~_i xbar_i / max_i * 100,
+
+with w~ the outer weights (``outer_weights_``) rescaled to sum 1 (docs/methods.md section 5;
+`PLSPathModel.index` with its default ``weights="standardized"``), and a bootstrap CI over respondents. The IPMA
+performance uses the same rescaling. When the satisfaction block has the same items and weights as a node of the
+indicator tree, the two indices are equal. The output records ``scoring`` and ``weighting``. Quality criteria
 follow Hair et al., *A Primer on PLS-SEM*: reliability (alpha, rho_A, rho_C >= 0.70), convergent validity
 (AVE >= 0.50), discriminant validity (HTMT < 0.85 strict, < 0.90 lenient; Henseler et al. 2015) and
 Fornell-Larcker; IPMA for the satisfaction construct (importance: unstandardised total effect on the 0-100
@@ -29,14 +38,36 @@ from survey_defs.schema import SurveyDefinition
 
 MIN_ROWS = 30
 MISSING_LABELS = {"mean": "mean replacement", "casewise": "casewise deletion"}
+WEIGHTING = "standardized"
+"""The index weighting `acsi_analysis` uses (`analytics.pls.ipma`: outer weights rescaled to sum 1)."""
 
 
 def _bounds(definition: SurveyDefinition, item_id: str) -> tuple[float, float]:
+    """The item's raw scale bounds (reverse coding flips within them); yes/no is 0..1."""
     it = definition.item(item_id)
     if it.type == "yes_no":
         return 0.0, 1.0
     sc = definition.scale_of(item_id)
     return float(sc.min), float(sc.max)
+
+
+def index_bounds(definition: SurveyDefinition, item_id: str) -> tuple[float, float]:
+    """(L, H) with ``(x - L) / (H - L) * 100`` the item's 0-100 score under the definition's scoring convention:
+    (min, max) for ``linear``, (0, max) for ``percent_of_max`` (x / max * 100); yes/no is (0, 1) either way.
+    The model's index and IPMA performance use these, so they are on the tree's scale (module docstring)."""
+    lo, hi = _bounds(definition, item_id)
+    if definition.item(item_id).type != "yes_no" and definition.scale_of(item_id).scoring == "percent_of_max":
+        lo = 0.0
+    return lo, hi
+
+
+def scoring_of(definition: SurveyDefinition, items: list[str]) -> str:
+    """The scoring convention of ``items``: "percent_of_max", "linear" or "mixed". Yes/no items and scales from 0
+    (where both conventions agree) decide only when nothing else does."""
+    rated = [i for i in items if definition.item(i).type != "yes_no"]
+    telling = {definition.scale_of(i).scoring for i in rated if definition.scale_of(i).min != 0}
+    conv = telling or {definition.scale_of(i).scoring for i in rated} or {"linear"}
+    return conv.pop() if len(conv) == 1 else "mixed"
 
 
 def indicator_frame(definition: SurveyDefinition, data: ResponseData, brand: str | None = None) -> pd.DataFrame:
@@ -118,13 +149,14 @@ def acsi_analysis(
         what = "respondents" if usable == len(df) else f"complete respondents (casewise deletion, of {len(df)})"
         return {"value": None, "status": "insufficient_data", "n": usable,
                 "reason": f"{usable} {what}; the PLS path model needs at least {MIN_ROWS}"}
-    lo = {i: _bounds(definition, i)[0] for i in df.columns}
-    hi = {i: _bounds(definition, i)[1] for i in df.columns}
+    lo = {i: index_bounds(definition, i)[0] for i in df.columns}
+    hi = {i: index_bounds(definition, i)[1] for i in df.columns}
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             pls = PLSPathModel.from_definition(model).fit(df)  # missing: the definition's model.missing
-            boot = pls.bootstrap(n_boot, random_state=random_state, scale_min=lo, scale_max=hi, ci=conf)
+            boot = pls.bootstrap(n_boot, random_state=random_state, scale_min=lo, scale_max=hi, ci=conf,
+                                 index_weights=WEIGHTING)
     except ValueError as e:  # constant indicator, too few rows, ...: say which, never crash the whole analysis
         return {"value": None, "status": "insufficient_data", "n": len(df), "reason": str(e)}
     sat = model.satisfaction
@@ -172,7 +204,7 @@ def acsi_analysis(
     fl = summary.fornell_larcker
     fl_ok = all(fl.iloc[i, i] > np.nanmax(np.abs(np.r_[fl.iloc[i, :i].to_numpy(), fl.iloc[i + 1:, i].to_numpy()]))
                 for i in range(len(fl)) if len(fl) > 1)
-    ipma = pls.ipma(sat, scale_min=lo, scale_max=hi)
+    ipma = pls.ipma(sat, scale_min=lo, scale_max=hi, weights=WEIGHTING)
     return {
         "status": "ok",
         "construct": sat,
@@ -181,6 +213,8 @@ def acsi_analysis(
         "ci": [_num(idx[lo_col]), _num(idx[hi_col])],
         "se": _num(idx["se"]),
         "interval": ci_method,
+        "scoring": scoring_of(definition, list(df.columns)),
+        "weighting": WEIGHTING,
         "ci_method": ("BCa (jackknife acceleration over " + boot.jackknife_units.replace("rows", "respondents")
                       + ") " if ci_method == "bca" else "percentile ")
                      + f"bootstrap over respondents, {n_boot} resamples"

@@ -23,7 +23,7 @@ from analytics.itemstats import item_statistics
 from analytics.kano import kano
 from analytics.loyalty import loyalty_analysis
 from analytics.priorities import bootstrap_priorities, importance_performance
-from analytics.quality import DEFAULT_RULE, apply_exclusions, flag_quality
+from analytics.quality import apply_exclusions, flag_quality
 from analytics.result_json import (
     MAX_FLAG_EXAMPLES,
     NO_COMPETITORS,
@@ -45,14 +45,16 @@ from analytics.result_json import (
 )
 from analytics.satisfaction_rate import satisfaction_rate
 from analytics.scoring import item_scoring
-from analytics.segments import MIN_N, segments
+from analytics.segments import segments
 from analytics.servqual import servqual_gaps
+from analytics.settings import DEFAULTS, AnalysisSettings
 from analytics.survey_weights import RakingConvergenceWarning, rake_data
 from analytics.tree import TreeResult, compute_tree
+from analytics.trend import kept_by_wave, wave_change, wave_trend
 from analytics.weights import regression_importance
 from survey_defs.schema import KANO_ANSWERS, SurveyDefinition
 
-__all__ = ["SCHEMA_VERSION", "analyze", "to_jsonable"]
+__all__ = ["DEFAULTS", "SCHEMA_VERSION", "AnalysisSettings", "analyze", "to_jsonable"]
 
 def _section(fn: Callable[[], Any]) -> Any:
     try:
@@ -277,6 +279,22 @@ def _acsi(definition: SurveyDefinition, data: ResponseData, n_boot: int, random_
     return acsi_analysis(definition, data, n_boot=n_boot, random_state=random_state, conf=conf)
 
 
+def _trend(d: SurveyDefinition, data: ResponseData, s: AnalysisSettings, tree: TreeResult | None, *,
+           wave: str | Sequence[str] | None, brand: str | None, segment: Mapping[str, object] | None,
+           mask: ArrayLike | None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The ``trend`` (every wave's index on this analysis' tree weights) and, for a one-wave analysis, its
+    ``wave_change`` on the previous wave (`analytics.trend`); the filters but the wave's apply."""
+    if not d.waves:
+        return [], None
+    base = data.filter(brand=brand, segment=segment, mask=mask)
+    kept = kept_by_wave(d, base, s)
+    weights = tree.node_weights if tree is not None else None
+    change = None
+    if isinstance(wave, str) and tree is not None:
+        change = _section(lambda: wave_change(d, kept, wave, weights, s))
+    return wave_trend(d, kept, weights, s), change
+
+
 def analyze(
     definition: SurveyDefinition,
     data: ResponseData,
@@ -285,15 +303,18 @@ def analyze(
     brand: str | None = None,
     segment: Mapping[str, object] | None = None,
     mask: ArrayLike | None = None,
-    exclude_flags: bool = True,
-    exclusion_rule: Sequence[str] = DEFAULT_RULE,
-    speeder_fraction: float = 0.3,
-    min_grid: int = 5,
-    conf: float = 0.95,
-    n_boot: int = 1000,
-    min_segment_n: int = MIN_N,
-    priority_split: str = "mean",
-    random_state: int = 0,
+    settings: AnalysisSettings = DEFAULTS,
+    exclude_flags: bool | None = None,
+    exclusion_rule: Sequence[str] | None = None,
+    speeder_fraction: float | None = None,
+    min_grid: int | None = None,
+    conf: float | None = None,
+    alpha: float | None = None,
+    n_boot: int | None = None,
+    min_segment_n: int | None = None,
+    priority_split: str | None = None,
+    random_state: int | None = None,
+    trend: bool = True,
 ) -> dict[str, Any]:
     """Run every applicable analysis and return the documented JSON dict (docs/analytics-json.md).
 
@@ -304,7 +325,20 @@ def analyze(
     the final weights enter every statistic below; ``weighting`` reports the convergence, the weight range and
     the Kish n_eff. The waves comparison ignores the ``wave`` filter's restriction only in that it compares
     the latest two waves present after filtering.
+
+    Every default is ``settings`` (`analytics.settings.AnalysisSettings`, ``DEFAULTS`` unless given); a keyword
+    given here overrides that one setting. The JSON's ``settings`` block is the settings used.
+
+    ``trend``: also give every wave's index (``trend``) and, for one wave, its change on the previous one
+    (``wave_change``; `analytics.trend`), from the waves in ``data``. Callers that read only the filtered wave
+    pass False (both are then null: they could not see the other waves).
     """
+    s = settings.replace(exclude_flags=exclude_flags, speeder_fraction=speeder_fraction, min_grid=min_grid,
+                         conf=conf, alpha=alpha, n_boot=n_boot, min_segment_n=min_segment_n,
+                         priority_split=priority_split, random_state=random_state,
+                         exclusion_rule=None if exclusion_rule is None else tuple(exclusion_rule))
+    conf, alpha, n_boot, random_state = s.conf, s.alpha, s.n_boot, s.random_state
+    exclude_flags, min_segment_n, priority_split = s.exclude_flags, s.min_segment_n, s.priority_split
     d = definition
     if data.definition is not d and data.definition != d:
         raise ValueError("the responses were collected with another definition (version) than the one given")
@@ -316,11 +350,10 @@ def analyze(
         "schema_version": SCHEMA_VERSION,
         "survey": survey_header(d),
         "filters": filters,
-        "settings": {"conf": conf, "n_boot": n_boot, "random_state": random_state, "exclude_flags": exclude_flags,
-                     "min_segment_n": min_segment_n, "priority_split": priority_split},
+        "settings": s.to_json(),
     }
-    flags = flag_quality(sub, speeder_fraction=speeder_fraction, min_grid=min_grid)
-    kept, report = apply_exclusions(sub, flags, exclusion_rule if exclude_flags else ())
+    flags = flag_quality(sub, speeder_fraction=s.speeder_fraction, min_grid=s.min_grid)
+    kept, report = apply_exclusions(sub, flags, s.exclusion_rule if exclude_flags else ())
     kept, weighting, cal = _weighting(d, kept)
     flagged = sorted(flags.reasons)[:MAX_FLAG_EXAMPLES]
     out["quality"] = {**flags.summary(), "exclusions": report,
@@ -333,6 +366,8 @@ def analyze(
     if kept.n == 0:
         out.update(empty_sections(d, "no responses to analyse" + (" after filters and exclusions" if data.n else "")))
         out["acsi"] = _section(lambda: _acsi(d, kept, n_boot, random_state, conf))
+        out["trend"], out["wave_change"] = _trend(d, data, s, None, wave=wave, brand=brand, segment=segment,
+                                                  mask=mask) if trend else (None, None)
         return to_jsonable(out)
 
     out["items"] = _section(lambda: _items(d, kept, own, conf, cal))
@@ -379,12 +414,12 @@ def analyze(
         if own in trees and len(d.brand_ids) > 1 and d.brand_item_ids:
             out["benchmarks"] = _section(lambda: compare_brands(
                 d, kept, own=own, own_tree=trees[own], trees=trees, n_boot=n_boot, conf=conf,
-                random_state=random_state))
+                alpha=alpha, random_state=random_state))
         else:
             out["benchmarks"] = {"status": "insufficient_data", "reason": NO_COMPETITORS}
         out["waves"] = _section(lambda: compare_waves(
             d, kept, brand=own, weights=trees[own].node_weights if own in trees else None, n_boot=n_boot,
-            conf=conf, random_state=random_state))
+            conf=conf, alpha=alpha, random_state=random_state))
         segs: dict[str, Any] = {}
         if own in trees:
             t = trees[own]
@@ -409,6 +444,8 @@ def analyze(
         out["priorities"] = _section(lambda: _priorities(d, kept, trees[own], priority_split, best, gtb, n_boot,
                                                          conf, random_state)) \
             if own in trees else {"status": "insufficient_data", "reason": NO_OWN_INDEX}
+    out["trend"], out["wave_change"] = _trend(d, data, s, trees.get(own), wave=wave, brand=brand, segment=segment,
+                                              mask=mask) if trend else (None, None)
     out["loyalty"] = _section(lambda: loyalty_analysis(d, kept, brand=own, conf=conf)) if d.loyalty else None
     out["servqual"] = _section(lambda: _servqual(d, kept, own, conf))
     out["kano"] = _section(lambda: _kano(d, kept, own, conf))

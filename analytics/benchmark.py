@@ -12,8 +12,10 @@ Tests
 * The difference of the aggregate indices (from item means) gets a seeded percentile bootstrap CI over
   respondents (Efron & Tibshirani 1993): resampling respondents jointly for paired designs (so the
   correlation between the brands is kept), independently within each group otherwise.
-* Holm (1979) correction across all comparisons of one call; every comparison states "significant" or
-  "not significant" plainly.
+* Two families of tests (methods.md section 8). Primary: the headline index against each competitor and
+  against the previous wave, each tested alone on its raw p with the CI of the difference. Secondary: the
+  nodes (dimensions) and items of one call, Holm (1979) corrected within that family. Every test names its
+  ``family`` and states "significant" or "not significant" plainly.
 * Each side's score (``a``, ``b``) is the figure of the tree (n, delta-method CI; analytics.tree).
 * Gap to the best brand, per node and item: gap = max_b score_b - score_own (>= 0), with a seeded percentile
   bootstrap CI: respondents of the common data are resampled once per replicate for all brands together (a
@@ -35,13 +37,27 @@ from numpy.typing import NDArray
 
 from analytics.data import ResponseData
 from analytics.inference import Estimate, holm, weighted_t_test
+from analytics.settings import DEFAULTS
 from analytics.tree import TreeResult, compute_tree, index_from_means, propagate
 from survey_defs.schema import SurveyDefinition
 
-__all__ = ["PAIRED_SHARE", "Frame", "bootstrap_gap_to_best", "bootstrap_index_difference", "compare_brands",
-           "compare_frames", "compare_waves", "gap_to_best", "item_figures"]
+__all__ = [
+    "PAIRED_SHARE",
+    "PRIMARY",
+    "SECONDARY",
+    "Frame",
+    "bootstrap_gap_to_best",
+    "bootstrap_index_difference",
+    "compare_brands",
+    "compare_frames",
+    "compare_waves",
+    "gap_to_best",
+    "item_figures",
+]
 
 PAIRED_SHARE = 0.5
+PRIMARY = "primary"
+SECONDARY = "secondary"
 _BOOT_CHUNK = 100
 
 
@@ -117,8 +133,8 @@ def bootstrap_index_difference(
     b: Frame,
     *,
     paired: bool,
-    n_boot: int = 1000,
-    conf: float = 0.95,
+    n_boot: int = DEFAULTS.n_boot,
+    conf: float = DEFAULTS.conf,
     random_state: int | np.random.Generator = 0,
 ) -> dict[str, Any]:
     """Percentile bootstrap CI of index(a) - index(b) (aggregate indices from item means; Efron & Tibshirani 1993).
@@ -191,14 +207,14 @@ def compare_frames(
     a: Frame,
     b: Frame,
     *,
-    n_boot: int = 1000,
-    conf: float = 0.95,
+    n_boot: int = DEFAULTS.n_boot,
+    conf: float = DEFAULTS.conf,
     random_state: int | np.random.Generator = 0,
 ) -> dict[str, Any]:
     """Compare frame a against b on the index (bootstrap CI + test), every node and every item (tests).
 
     Returns a dict with ``design`` (paired or independent, with the pairing counts), ``index``, ``nodes``
-    and ``items``; p-values are not yet Holm-adjusted (`compare_brands` / `compare_waves` do that).
+    and ``items``; the tests have no verdict yet (`compare_brands` / `compare_waves` judge them by family).
     """
     ia, ib = _pairs(a, b)
     na, nb = int(a.tree.rows.sum()), int(b.tree.rows.sum())
@@ -245,25 +261,48 @@ def compare_frames(
     return out
 
 
-def _holm_all(results: Sequence[dict[str, Any]], alpha: float = 0.05) -> None:
-    tests: list[dict[str, Any]] = []
-    for r in results:
-        tests.append(r["index"]["test"])
-        tests.extend(v["test"] for v in r["nodes"].values())
-        tests.extend(v["test"] for v in r["items"].values())
-    p = np.array([np.nan if t.get("p_value") is None else t["p_value"] for t in tests], dtype=np.float64)
-    reject, adj = holm(p, alpha)
-    for t, rj, pa in zip(tests, reject, adj, strict=True):
-        if np.isnan(pa):
+def _verdict(t: dict[str, Any], p: float, reject: bool, family: str) -> None:
+    t["family"] = family
+    if np.isnan(p):
+        if family == SECONDARY:
             t["p_holm"] = None
-            t["verdict"] = "not tested"
-            continue
-        t["p_holm"] = float(pa)
-        t["significant"] = bool(rj)
-        t["verdict"] = "significant" if rj else "not significant"
+        t["verdict"] = "not tested"
+        return
+    if family == SECONDARY:
+        t["p_holm"] = float(p)
+    t["significant"] = bool(reject)
+    t["verdict"] = "significant" if reject else "not significant"
 
 
-def item_figures(tree: TreeResult, conf: float = 0.95) -> dict[str, Estimate]:
+def _families(results: Sequence[dict[str, Any]], alpha: float = DEFAULTS.alpha) -> dict[str, Any]:
+    """Test the primary family alone and Holm-correct the secondary family within itself (methods.md section 8).
+
+    Primary: each comparison's headline index test, judged on its own raw p against ``alpha`` (no correction:
+    each is a separate question management asks, and the difference's CI is reported with it). Secondary: every
+    node and item test of the call, Holm (1979) adjusted together. Each test gets ``family``; secondary tests get
+    ``p_holm``. Returns the ``multiplicity`` block (docs/analytics-json.md).
+    """
+    primary = [r["index"]["test"] for r in results]
+    secondary: list[dict[str, Any]] = []
+    for r in results:
+        secondary.extend(v["test"] for v in r["nodes"].values())
+        secondary.extend(v["test"] for v in r["items"].values())
+    for t in primary:
+        p = np.nan if t.get("p_value") is None else float(t["p_value"])
+        _verdict(t, p, bool(p < alpha), PRIMARY)
+    ps = np.array([np.nan if t.get("p_value") is None else t["p_value"] for t in secondary], dtype=np.float64)
+    reject, adj = holm(ps, alpha)
+    for t, rj, pa in zip(secondary, reject, adj, strict=True):
+        _verdict(t, float(pa), bool(rj), SECONDARY)
+    return {"alpha": alpha,
+            PRIMARY: {"n_tests": len(primary), "correction": "none",
+                      "rule": "the headline index against the previous wave and against each competitor: each "
+                              "tested alone on its raw p, with the CI of the difference"},
+            SECONDARY: {"n_tests": len(secondary), "correction": "holm",
+                        "rule": "dimensions and items: Holm-corrected within this family"}}
+
+
+def item_figures(tree: TreeResult, conf: float = DEFAULTS.conf) -> dict[str, Estimate]:
     """Each item's mean score figure (n, CI) on the tree's frame, from the tree's histogram: the same figure as
     `analytics.itemstats` gives (its n is the item's answers, its CI the item's t-interval)."""
     return {st.item_id: st.mean for st in tree.item_stats(conf=conf)}
@@ -288,8 +327,8 @@ def bootstrap_gap_to_best(
     own: str,
     data: ResponseData,
     *,
-    n_boot: int = 1000,
-    conf: float = 0.95,
+    n_boot: int = DEFAULTS.n_boot,
+    conf: float = DEFAULTS.conf,
     random_state: int | np.random.Generator = 0,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], str]:
     """Percentile bootstrap of max_b score_b - score_own for every node (module docstring).
@@ -343,7 +382,7 @@ def gap_to_best(
     data: ResponseData | None = None,
     *,
     n_boot: int = 0,
-    conf: float = 0.95,
+    conf: float = DEFAULTS.conf,
     random_state: int | np.random.Generator = 0,
 ) -> dict[str, Any]:
     """For the index, each node and each item: the best brand, its score and own score (figures) and the gap
@@ -385,15 +424,15 @@ def compare_brands(
     competitors: Sequence[str] | None = None,
     own_tree: TreeResult | None = None,
     trees: dict[str, TreeResult] | None = None,
-    n_boot: int = 1000,
-    conf: float = 0.95,
-    alpha: float = 0.05,
+    n_boot: int = DEFAULTS.n_boot,
+    conf: float = DEFAULTS.conf,
+    alpha: float = DEFAULTS.alpha,
     random_state: int = 0,
 ) -> dict[str, Any]:
-    """Our brand against each competitor: index (bootstrap CI of the difference + test), nodes and items,
-    Holm-adjusted across everything; plus the gap to the best brand. Competitors nobody rated are reported
-    as insufficient data. Competitor trees reuse the own brand's weights (derived weights included);
-    precomputed trees (respondent_level=True) can be passed in ``trees`` by brand id.
+    """Our brand against each competitor: index (bootstrap CI of the difference + test; primary family, raw p),
+    nodes and items (secondary family, Holm-adjusted together); plus the gap to the best brand. Competitors
+    nobody rated are reported as insufficient data. Competitor trees reuse the own brand's weights (derived
+    weights included); precomputed trees (respondent_level=True) can be passed in ``trees`` by brand id.
     """
     own = own or definition.own_brand.id
     comps = list(competitors) if competitors is not None else [b for b in definition.brand_ids if b != own]
@@ -416,9 +455,8 @@ def compare_brands(
         r = compare_frames(fa, Frame(c, tc, data, keys), n_boot=n_boot, conf=conf, random_state=rng)
         results.append(r)
         out["competitors"][c] = r
-    _holm_all(results, alpha)
+    out["multiplicity"] = _families(results, alpha)
     out["gap_to_best"] = gap_to_best(trees, own, data, n_boot=n_boot, conf=conf, random_state=rng)
-    out["holm"] = {"alpha": alpha, "n_tests": sum(1 + len(r["nodes"]) + len(r["items"]) for r in results)}
     return out
 
 
@@ -430,9 +468,9 @@ def compare_waves(
     previous: str | None = None,
     brand: str | None = None,
     weights: dict[str, NDArray[np.float64]] | None = None,
-    n_boot: int = 1000,
-    conf: float = 0.95,
-    alpha: float = 0.05,
+    n_boot: int = DEFAULTS.n_boot,
+    conf: float = DEFAULTS.conf,
+    alpha: float = DEFAULTS.alpha,
     random_state: int = 0,
 ) -> dict[str, Any]:
     """Latest period against the previous one (definition order of waves present in the data), with the same
@@ -453,5 +491,5 @@ def compare_waves(
         return {"status": "insufficient_data", "reason": str(exc), "latest": latest, "previous": previous}
     r = compare_frames(Frame(str(latest), ta, da, da.respondent_id), Frame(str(previous), tb, db, db.respondent_id),
                        n_boot=n_boot, conf=conf, random_state=random_state)
-    _holm_all([r], alpha)
-    return {"latest": latest, "previous": previous, **r}
+    fam = _families([r], alpha)
+    return {"latest": latest, "previous": previous, **r, "multiplicity": fam}

@@ -21,6 +21,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from analytics.data import ResponseData
+from analytics.settings import DEFAULTS
 from survey_defs.schema import SurveyDefinition
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 MIN_TIMED = 10
-DEFAULT_RULE = ("speeder", "straightliner", "duplicate")
+DEFAULT_RULE = DEFAULTS.exclusion_rule
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,8 +146,8 @@ def exclusion_report(rule: Sequence[str], n_before: int, n_excluded: int, n_afte
 def flag_quality(
     data: ResponseData,
     *,
-    speeder_fraction: float = 0.3,
-    min_grid: int = 5,
+    speeder_fraction: float = DEFAULTS.speeder_fraction,
+    min_grid: int = DEFAULTS.min_grid,
 ) -> QualityFlags:
     """Flag speeders, straight-liners and duplicates (rules in the module docstring)."""
     n = data.n

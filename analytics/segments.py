@@ -25,11 +25,12 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from analytics.inference import Estimate, check_weights, mean_estimate
+from analytics.settings import DEFAULTS
 from survey_defs.schema import SurveyDefinition
 
 __all__ = ["MIN_N", "segment_test", "segments"]
 
-MIN_N = 30
+MIN_N = DEFAULTS.min_segment_n
 
 
 def segment_test(

@@ -1,12 +1,13 @@
-"""What the report needs from the responses beyond `analytics.analyze`'s JSON: channels, comments, wave trend.
+"""What the report needs from the responses beyond `analytics.analyze`'s JSON: channels and comments.
 
-The analysis dict is the report's main input, but three things in the report come from the responses
-themselves: counts by channel, the verbatim comments (``ResponseData.texts``) and the index of every wave
-(``analyze`` compares only the latest two waves). They are computed here, once, as plain data, so that
-`reports.context` stays a pure function of (definition, analysis, extras) and the tests can build extras by hand.
+The analysis is the report's main input; the trend over waves and the selected wave's change on the previous one
+are in it (``trend``, ``wave_change``; computed in `analytics.trend`) and are passed through here unchanged. Two
+things come from the responses themselves: counts by channel and the verbatim comments (``ResponseData.texts``).
+They are computed here, once, as plain data, so that `reports.context` stays a pure function of (definition,
+analysis, extras) and the tests can build extras by hand.
 
-The same quality rule as the analysis is applied (the flags are recomputed with the analysis' parameters), so a
-speeder's comment is not quoted to management.
+The respondents are the analysis' own: its quality rule with its settings (`analytics.trend.keep_mask`, the one
+implementation), so a speeder's comment is not quoted to management.
 """
 
 from __future__ import annotations
@@ -18,14 +19,12 @@ from typing import Any
 import numpy as np
 
 from analytics.analyze import to_jsonable
-from analytics.benchmark import compare_waves
 from analytics.data import ResponseData
-from analytics.quality import flag_quality
-from analytics.tree import compute_tree
+from analytics.settings import AnalysisSettings
+from analytics.trend import keep_mask
 from survey_defs.schema import SurveyDefinition
 
-__all__ = ["COMMENT_CAP", "COMMENT_SEED", "MAX_COMMENT_CHARS", "compute_extras", "latest_wave",
-           "node_weights_from_analysis", "sample_comments"]
+__all__ = ["COMMENT_CAP", "COMMENT_SEED", "MAX_COMMENT_CHARS", "compute_extras", "latest_wave", "sample_comments"]
 
 COMMENT_CAP = 30
 COMMENT_SEED = 20240601
@@ -33,61 +32,9 @@ MAX_COMMENT_CHARS = 400
 BAND_ORDER = ("low", "mid", "high", "unknown")
 
 
-def node_weights_from_analysis(analysis: Mapping[str, Any]) -> dict[str, np.ndarray] | None:
-    """Parent id -> its children's nominal weights, rebuilt from ``analysis["index"]["nodes"]``.
-
-    Reusing the analysed weights keeps every wave on the same index definition (derived weights such as entropy
-    would otherwise be re-estimated per wave), and costs nothing.
-    """
-    idx = analysis.get("index")
-    if not isinstance(idx, Mapping) or not idx.get("nodes"):
-        return None
-    out: dict[str, list[float]] = {}
-    for nd in idx["nodes"]:
-        if nd.get("parent") is not None:
-            w = nd.get("nominal_weight")
-            if w is None:
-                return None
-            out.setdefault(nd["parent"], []).append(float(w))
-    # the JSON rounds weights to 6 decimals (1/3 -> 0.333333): renormalise so that siblings sum to 1 exactly
-    return {k: np.asarray(v) / float(np.sum(v)) for k, v in out.items() if np.sum(v) > 0}
-
-
-def _keep_mask(data: ResponseData, analysis: Mapping[str, Any]) -> np.ndarray:
-    """Which of ``data``'s respondents the analysis' quality rule keeps, re-applied with its parameters."""
-    settings = analysis.get("settings") or {}
-    quality = analysis.get("quality") or {}
-    if not settings.get("exclude_flags", True) or data.n == 0:
-        return np.ones(data.n, dtype=bool)
-    params = quality.get("params") or {}
-    rule = list((quality.get("exclusions") or {}).get("by_flag") or ("speeder", "straightliner", "duplicate"))
-    flags = flag_quality(data, speeder_fraction=float(params.get("speeder_fraction") or 0.3),
-                         min_grid=int(params.get("min_grid") or 5))
-    drop = np.zeros(data.n, dtype=bool)
-    for name in rule:
-        drop |= flags.flag(name)
-    return ~drop
-
-
 def _kept(data: ResponseData, analysis: Mapping[str, Any]) -> ResponseData:
-    """The respondents the analysis kept, by re-applying its quality rule with its parameters to ``data``."""
-    keep = _keep_mask(data, analysis)
-    return data if keep.all() else data.take(keep)
-
-
-def _kept_by_wave(definition: SurveyDefinition, data: ResponseData, analysis: Mapping[str, Any]) -> ResponseData:
-    """Every wave's respondents as that wave's own report keeps them: the quality rule applied wave by wave.
-
-    A one-wave report flags speeders against its wave's median time; flagging the trend over all waves at once
-    would give each wave a slightly different index from its own report.
-    """
-    if not definition.waves or data.n == 0:
-        return _kept(data, analysis)
-    keep = np.zeros(data.n, dtype=bool)
-    for w in definition.wave_ids():
-        idx = np.flatnonzero(data.wave == w)
-        if idx.size:
-            keep[idx[_keep_mask(data.take(idx), analysis)]] = True
+    """The respondents the analysis kept: its quality rule, with the settings it records, on the same scope."""
+    keep = keep_mask(data, AnalysisSettings.from_json(analysis.get("settings")))
     return data if keep.all() else data.take(keep)
 
 
@@ -201,29 +148,6 @@ def _comments(definition: SurveyDefinition, data: ResponseData) -> list[dict[str
     return pool
 
 
-def _trend(definition: SurveyDefinition, kept: ResponseData, analysis: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Index and top-level node scores of every wave with responses, on the analysed weights."""
-    if definition.indicators is None or not definition.waves or kept.n == 0:
-        return []
-    weights = node_weights_from_analysis(analysis)
-    own = definition.own_brand.id
-    top = [c.id for c in definition.indicators.children]
-    rows = []
-    conf = float((analysis.get("settings") or {}).get("conf") or 0.95)
-    for w in definition.wave_ids():
-        sub = kept.filter(wave=w)
-        if sub.n == 0:
-            continue
-        try:
-            tr = compute_tree(definition, sub, brand=own, weights=weights, conf=conf, respondent_level=False)
-        except ValueError as exc:
-            rows.append({"wave": w, "n": sub.n, "index": None, "reason": str(exc), "nodes": {}})
-            continue
-        nodes = {nd.id: nd.score.to_dict() for nd in tr.nodes if nd.id in top}
-        rows.append({"wave": w, "n": sub.n, "index": tr.index.to_dict(), "nodes": nodes})
-    return rows
-
-
 def compute_extras(
     definition: SurveyDefinition,
     data: ResponseData,
@@ -243,7 +167,6 @@ def compute_extras(
     """
     scope = data.filter(wave=wave) if wave else data
     kept = _kept(scope, analysis)  # exactly the analysis' respondents: same input, same rule
-    by_wave = _kept_by_wave(definition, data, analysis)
     received = Counter(str(c or "unknown") for c in scope.channel)
     analysed = Counter(str(c or "unknown") for c in kept.channel)
     channels = [{"channel": ch, "received": received[ch], "analysed": analysed.get(ch, 0)}
@@ -256,15 +179,7 @@ def compute_extras(
         "n_distinct_comments": len({(c["item"], c["text"]) for c in pool}),
         "comment_cap": comment_cap,
         "comment_seed": seed,
-        "trend": _trend(definition, by_wave, analysis),
-        "wave_change": None,
+        "trend": list(analysis.get("trend") or []),
+        "wave_change": analysis.get("wave_change"),
     }
-    present = [w for w in definition.wave_ids() if (by_wave.wave == w).any()]
-    if wave and wave in present and present.index(wave) > 0 and definition.indicators is not None:
-        settings = analysis.get("settings") or {}
-        prev = present[present.index(wave) - 1]
-        out["wave_change"] = compare_waves(
-            definition, by_wave, latest=wave, previous=prev, brand=definition.own_brand.id,
-            weights=node_weights_from_analysis(analysis), n_boot=int(settings.get("n_boot") or 1000),
-            conf=float(settings.get("conf") or 0.95), random_state=int(settings.get("random_state") or 0))
     return to_jsonable(out)

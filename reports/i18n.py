@@ -57,6 +57,15 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "ours_minus": {"zh": "本企业 − 竞品", "en": "Ours − theirs"},
     "dims_change_note": {"zh": "较上期：与上一期相比，▲/▼ 表示显著上升/下降，= 表示变化不显著。",
                          "en": "Change: against the previous wave; ▲/▼ a significant rise/fall, = not significant."},
+    "sig_legend_short": {"zh": "差值 = 本企业 − 最强竞品；▲/▼ 本企业显著更高/更低；= 差异不显著。",
+                         "en": "Difference: ours − best competitor's, ▲/▼ significantly higher/lower."},
+    "tests_note": {"zh": "检验规则：主要比较（指数与上一期、与各竞品之差）单独检验，给出未校正的 p 值和差值的置信区间；"
+                         "次要比较（各维度和题目）在族内做 Holm 校正；α = {alpha}。",
+                   "en": "Tests: index vs previous wave and competitors primary, alone (raw p); dimensions, "
+                         "items secondary, Holm; α = {alpha}."},
+    "fam_primary": {"zh": "主要比较", "en": "primary"},
+    "fam_secondary": {"zh": "次要比较，Holm 校正", "en": "secondary, Holm"},
+    "with_family": {"zh": "{verdict}（{family}）", "en": "{verdict} ({family})"},
     "leader_note": {"zh": "“领先竞品”：该题得分高于本企业的竞争对手中的最高分（品牌见第七节）。",
                     "en": "“Competitor ahead”: the best score of a competitor that beats us on the item (brands in "
                           "section 7)."},
@@ -73,17 +82,20 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     # sentence patterns (findings)
     "f_csi": {"zh": "客户满意度指数为 {value}（{ci_label} {ci}）{change}。",
               "en": "The CSI is {value} ({ci_label} {ci}){change}."},
-    "f_change": {"zh": "，较{prev}{diff} 分（{verdict}，{p}）", "en": ", {diff} points on {prev} ({verdict}, {p})"},
-    "f_change_pooled": {"zh": "，为各期合并结果；其中{latest}（{a}）较{prev}（{b}）{diff} 分（{verdict}，{p}）",
-                        "en": ", pooled over all periods; {latest} ({a}) is {diff} points on {prev} ({b}) ({verdict}, "
-                              "{p})"},
+    "f_change": {"zh": "，较{prev}{diff} 分（{family}：{verdict}，{p}）",
+                 "en": ", {diff} points on {prev} ({family}: {verdict}, {p})"},
+    "change_ci": {"zh": "差值置信区间 {ci}", "en": "CI {ci}"},
+    "f_change_pooled": {"zh": "，为各期合并结果；其中{latest}（{a}）较{prev}（{b}）{diff} 分"
+                              "（{family}：{verdict}，{p}；差值置信区间 {dci}）",
+                        "en": ", pooled over all periods; {latest} ({a}) is {diff} points on {prev} ({b}) "
+                              "({family}: {verdict}, {p}; CI of the difference {dci})"},
     "f_change_none": {"zh": "；{reason}", "en": "; {reason}"},
     "sig": {"zh": "差异显著", "en": "significant"},
     "nsig": {"zh": "差异不显著", "en": "not significant"},
     "up": {"zh": "上升", "en": "up"},
     "down": {"zh": "下降", "en": "down"},
-    "f_rank": {"zh": "在 {n} 个品牌中排名第 {rank}；{details}。",
-               "en": "It ranks {rank} of {n} brands; {details}."},
+    "f_rank": {"zh": "在 {n} 个品牌中排名第 {rank}；{details}（{family}）。",
+               "en": "It ranks {rank} of {n} brands; {details} ({family})."},
     "f_rank_vs": {"zh": "与{brand}（{value}）相比 {diff}，{verdict}",
                   "en": "against {brand} ({value}) {diff}, {verdict}"},
     "f_dims": {"zh": "一级指标中“{best}”得分最高（{best_v}），“{worst}”最低（{worst_v}）。",
@@ -152,9 +164,13 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "ws_regression": {"zh": "回归推导", "en": "derived by regression"},
     "ws_equal": {"zh": "等权", "en": "equal"},
     "ws_override": {"zh": "沿用本品牌权重", "en": "own brand's weights"},
-    "scoring_note": {"zh": "各题得分换算为 0–100 分：{scales}。反向题（R）先反转；“不适用/不清楚”按缺失处理。",
-                     "en": "Every answer is scored 0–100: {scales}. Reverse-coded items (R) are flipped first; "
-                           "“not applicable / don't know” counts as missing."},
+    "scoring_note": {"zh": "各题得分换算为 0–100 分：{scales}。本报告所有 0–100 分的数字（指数及各级指标、题目、"
+                           "细分群体、品牌、ACSI 模型指数和 IPMA 表现）都采用这一计分方式。"
+                           "反向题（R）先反转；“不适用/不清楚”按缺失处理。",
+                     "en": "Every answer is scored 0–100: {scales}. Every 0–100 figure in this report (the index and "
+                           "its dimensions, items, segments, brands, the ACSI model index and the IPMA performance) "
+                           "uses this scoring. Reverse-coded items (R) are flipped first; “not applicable / don't "
+                           "know” counts as missing."},
     "scoring_pom": {"zh": "{points} 级量表（{lo}–{hi}）按 答案 ÷ {hi} × 100 计分（{values}）",
                     "en": "{points}-point scales ({lo}–{hi}) as answer ÷ {hi} × 100 ({values})"},
     "scoring_linear": {"zh": "{points} 级量表（{lo}–{hi}）按 (答案 − {lo}) ÷ {span} × 100 计分（{values}）",
@@ -275,10 +291,11 @@ STRINGS: Final[dict[str, dict[str, str]]] = {
     "own_brand": {"zh": "本企业", "en": "own"},
     "brand_chart": {"zh": "各品牌指数与一级指标（差异显著性见下表）",
                     "en": "Index and dimensions by brand (significance of the differences: see the table)"},
-    "sig_legend": {"zh": "差值 = 本企业 − 竞品；▲ 本企业显著更高；▼ 本企业显著更低；= 差异不显著（{test}，Holm 校正，"
-                          "α = {alpha}）。",
+    "sig_legend": {"zh": "差值 = 本企业 − 竞品；▲ 本企业显著更高；▼ 本企业显著更低；= 差异不显著（{test}，α = {alpha}；"
+                         "指数为主要比较；维度和题目为次要比较，Holm 校正）。",
                    "en": "Difference = ours − theirs; ▲ we are significantly higher; ▼ significantly lower; = not "
-                         "significant ({test}, Holm-corrected, α = {alpha})."},
+                         "significant ({test}, α = {alpha}; index: primary; dimensions and items: secondary, "
+                         "Holm-corrected)."},
     "diff": {"zh": "差值", "en": "Difference"},
     "behind_title": {"zh": "竞争对手显著领先的题目", "en": "Items where a competitor is significantly ahead"},
     "trend": {"zh": "历次调查趋势", "en": "Trend over waves"},
@@ -366,9 +383,11 @@ GLOSSARY: Final[list[dict[str, str]]] = [
     {"zh": "满意–忠诚区间|按总体满意度分为叛离带、冷漠带、忠诚带（Jones & Sasser 1995）。",
      "en": "Satisfaction–loyalty zones|Defection, indifference and loyalty zones of overall satisfaction "
            "(Jones & Sasser 1995)."},
-    {"zh": "显著性（p 值）|差异由抽样误差偶然造成的概率；p < 0.05 视为差异显著。多重比较采用 Holm 校正。",
+    {"zh": "显著性（p 值）|差异由抽样误差偶然造成的概率；p < 0.05 视为差异显著。指数与上期、与竞品的主要比较单独检验；"
+           "各维度和题目的次要比较在族内做 Holm 校正。",
      "en": "Significance (p-value)|How likely a difference this large is by chance alone; p < 0.05 counts as "
-           "significant. Several comparisons at once are Holm-corrected."},
+           "significant. The index's primary comparisons (previous wave, competitors) are tested alone; the "
+           "secondary ones (dimensions, items) are Holm-corrected within their family."},
     {"zh": "ACSI 模型|以偏最小二乘路径模型（PLS-SEM）估计{constructs}之间关系的模型。",
      "en": "ACSI model|A PLS path model (PLS-SEM) linking {constructs}."},
     {"zh": "R²|模型对潜变量方差的解释比例。", "en": "R²|The share of a construct's variance the model explains."},

@@ -107,7 +107,8 @@ def analyze_store(
     d = ref.definition
     _check_filters(d, wave, brand, segment)
     data = load_data(engine, ref, wave=wave, max_bytes=max_bytes)  # a wave filter also bounds what is read
-    result = analyze(d, data, wave=wave, brand=brand, segment=segment, **kw)
+    # only the filtered wave is read, so the per-wave trend could not see the others: not asked for
+    result = analyze(d, data, wave=wave, brand=brand, segment=segment, trend=wave is None, **kw)
     if wave is not None:  # only that wave was read; the total is the survey's, as from a file
         result["n"]["responses"] = _count(engine, ref.id)
     result.setdefault("source", {})

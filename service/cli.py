@@ -799,8 +799,10 @@ def _analyze_files(definition: Path, responses: Path, wave: str | None, brand: s
         _fail(f"{responses}: no such file")
     try:
         data = load_response_file(responses, d)
-        run = summarize if summary else analyze
-        result = run(d, data, wave=wave, brand=brand, segment=segs or None)
+        if summary:
+            result = summarize(d, data, wave=wave, brand=brand, segment=segs or None)
+        else:  # as from the store, which reads only the filtered wave: no trend with a wave filter
+            result = analyze(d, data, wave=wave, brand=brand, segment=segs or None, trend=wave is None)
     except ValueError as e:  # ResponseFileError names the file and line; an analysis error names neither
         _fail(str(e) if isinstance(e, ResponseFileError) else f"{responses}: {e}")
     result["source"] = {"store": "files", "definition": str(definition), "responses": str(responses)}

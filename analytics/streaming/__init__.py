@@ -64,7 +64,7 @@ from analytics.result_json import (
     to_jsonable,
     tree_dict,
 )
-from analytics.segments import MIN_N
+from analytics.settings import DEFAULTS
 from analytics.streaming.accumulators import ItemHistograms, LoyaltySums, PlsSums, SegmentSums
 from analytics.streaming.acsi import acsi_from_sums
 from analytics.streaming.fingerprints import DUP_RULE, QualityFilter, Seen
@@ -110,10 +110,10 @@ class StreamingSummary:
         median_duration_s: float | None = None,
         exclude_flags: bool = True,
         exclusion_rule: Sequence[str] = DEFAULT_RULE,
-        speeder_fraction: float = 0.3,
-        min_grid: int = 5,
-        conf: float = 0.95,
-        min_segment_n: int = MIN_N,
+        speeder_fraction: float = DEFAULTS.speeder_fraction,
+        min_grid: int = DEFAULTS.min_grid,
+        conf: float = DEFAULTS.conf,
+        min_segment_n: int = DEFAULTS.min_segment_n,
     ) -> None:
         d = definition
         unknown = [r for r in exclusion_rule if r not in DEFAULT_RULE]

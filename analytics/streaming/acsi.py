@@ -36,7 +36,7 @@ def acsi_from_sums(d: SurveyDefinition, sums: PlsSums, brand: str, conf: float) 
     """The point estimates of `analytics.acsi.acsi_analysis` from the indicators' sums: the PLS fit on their
     correlation matrix (Lohmöller 1989; `analytics.pls.algorithm`) and the ACSI-style index
     (sum_i w~_i xbar_i - Min)/(Max - Min) * 100 of every construct (docs/methods.md section 5). No bootstrap."""
-    from analytics.acsi import MIN_ROWS, _bounds, _missing
+    from analytics.acsi import MIN_ROWS, WEIGHTING, _missing, index_bounds, scoring_of
     from analytics.pls import PLSPathModel
     from analytics.pls.algorithm import fit_correlations
     from analytics.pls.ipma import construct_indices, item_ranges
@@ -72,9 +72,9 @@ def acsi_from_sums(d: SurveyDefinition, sums: PlsSums, brand: str, conf: float) 
                              "constructs whose scores are perfectly collinear")
     except ValueError as exc:
         return {"value": None, "status": "insufficient_data", "n": sums.n_rows, "reason": str(exc)}
-    lo, hi = item_ranges(spec.items, {i: _bounds(d, i)[0] for i in spec.items},
-                         {i: _bounds(d, i)[1] for i in spec.items})
-    idx = construct_indices(est.item_weights[0], moments.mean, moments.std, lo, hi, spec, "standardized")
+    lo, hi = item_ranges(spec.items, {i: index_bounds(d, i)[0] for i in spec.items},
+                         {i: index_bounds(d, i)[1] for i in spec.items})
+    idx = construct_indices(est.item_weights[0], moments.mean, moments.std, lo, hi, spec, WEIGHTING)
     names = list(spec.constructs)
     n_used = int(moments.n)
     note = ("bootstrap over respondents not available in summary mode (it resamples respondent-level data); "
@@ -97,6 +97,7 @@ def acsi_from_sums(d: SurveyDefinition, sums: PlsSums, brand: str, conf: float) 
     return {
         "status": "ok", "construct": model.satisfaction, "value": float(idx[sat]), "n": n_used, "ci": None,
         "se": None, "ci_note": note, "brand": brand, "scheme": model.scheme,
+        "scoring": scoring_of(d, list(spec.items)), "weighting": WEIGHTING,
         "converged": bool(est.converged[0]), "n_iter": int(est.n_iter[0]), "complete_cases": sums.n_complete,
         "missing": _missing(report, model.missing),
         "constructs": constructs,

@@ -39,6 +39,15 @@ from survey_defs.schema import SurveyDefinition
 __all__ = ["build_context", "section_reason"]
 
 
+def _alpha(analysis: Mapping[str, Any], extras: Mapping[str, Any]) -> float:
+    """The significance level of the comparisons (their ``multiplicity`` block), 0.05 when none says."""
+    for sec in (analysis.get("benchmarks"), analysis.get("waves"), extras.get("wave_change")):
+        m = sec.get("multiplicity") if isinstance(sec, Mapping) else None
+        if isinstance(m, Mapping) and m.get("alpha") is not None:
+            return float(m["alpha"])
+    return 0.05
+
+
 def build_context(
     definition: SurveyDefinition,
     analysis: Mapping[str, Any],
@@ -100,6 +109,8 @@ def build_context(
             "change": change,
             "ranking": ranking,
             "dimensions": dims,
+            "tests_note": t("tests_note", lang, alpha=_alpha(analysis, extras))
+            if change.get("available") or ranking.get("available") else None,
         },
         "method": method_section(d, analysis, extras, lang, L),
         "index": index,

@@ -1,8 +1,9 @@
 """Against competitors: the summary's ranking of brands, the benchmark section (index and top-level dimensions per
 competitor, items where one is significantly ahead) and the brand chart.
 
-Every difference is ours − theirs, and its ▲/▼/= mark (Holm-corrected test, `reports.context.figures.mark`)
-belongs to that difference, never to a competitor's score.
+Every difference is ours − theirs, and its ▲/▼/= mark (`reports.context.figures.mark`) belongs to that difference,
+never to a competitor's score. The index row is a primary comparison (tested alone, raw p); the dimension and item
+rows are secondary (Holm-corrected within their family); the legend says so.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ def ranking_section(d: SurveyDefinition, analysis: Mapping[str, Any], lang: str,
         vs.append({"brand": b, "label": L.brand(b), "value": v, "value_text": fmt.num(v), "diff": diff,
                    "diff_text": fmt.signed(diff), "mark": mark(idx),
                    "significant": test.get("significant"), "p": p_of(test), "p_text": fmt.pvalue(p_of(test)),
-                   "verdict": verdict(test.get("significant"), lang) if test else ""})
+                   "verdict": verdict(test.get("significant"), lang, test) if test else "",
+                   "verdict_plain": verdict(test.get("significant"), lang) if test else "",
+                   "family": test.get("family"), "diff_ci_text": fmt.ci(bounds(test)) if test else ""})
     return {"available": True, "message": None, "rank": rank, "n": len(order), "text": f"{rank} / {len(order)}",
             "order": [{"brand": b, "label": L.brand(b), "value": v, "own": b == own} for b, v in order], "vs": vs}
 
@@ -103,7 +106,7 @@ def benchmark_section(d: SurveyDefinition, analysis: Mapping[str, Any], lang: st
     tests = {str(test_of((cmp.get(b) or {}).get("index")).get("test") or "") for b in comps}
     test_name = ", ".join(t("test_paired", lang) if x == "paired_t" else t("test_welch", lang) if x == "welch_t" else x
                           for x in sorted(tests) if x)
-    alpha = ((bench or {}).get("holm") or {}).get("alpha", 0.05)
+    alpha = ((bench or {}).get("multiplicity") or {}).get("alpha", 0.05)
     return {"available": True, "message": None, "own_label": L.brand(own),
             "competitors": [{"id": b, "label": L.brand(b), "n": fmt.integer((brands.get(b) or {}).get("n"))}
                             for b in comps],

@@ -13,7 +13,7 @@ from typing import Any
 
 from reports.i18n import t
 
-__all__ = ["bounds", "mark", "p_of", "section_reason", "status", "test_of", "val", "verdict"]
+__all__ = ["bounds", "family_of", "mark", "p_of", "section_reason", "status", "test_of", "val", "verdict"]
 
 
 def section_reason(sec: object) -> str | None:
@@ -56,8 +56,18 @@ def test_of(cmp: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 
 def p_of(test: Mapping[str, Any]) -> object:
-    """The p-value behind the verdict: Holm-adjusted where the analysis adjusted it."""
-    return test.get("p_holm", test.get("p_value"))
+    """The p-value behind the verdict: the raw p of a primary comparison, the Holm-adjusted p of a secondary one
+    (analytics.benchmark: primary comparisons are tested alone, secondary ones Holm-corrected within their family)."""
+    if test.get("family") == "secondary":
+        return test.get("p_holm")
+    return test.get("p_value")
+
+
+def family_of(test: Mapping[str, Any], lang: str) -> str:
+    """Which family the test belongs to, in ``lang`` ("primary comparison" / "secondary, Holm-corrected"); '' when
+    untested."""
+    fam = test.get("family")
+    return t(f"fam_{fam}", lang) if fam in ("primary", "secondary") else ""
 
 
 def mark(cmp: Mapping[str, Any] | None) -> str:
@@ -71,6 +81,9 @@ def mark(cmp: Mapping[str, Any] | None) -> str:
     return "▲" if diff is not None and diff > 0 else "▼"
 
 
-def verdict(significant: object, lang: str) -> str:
-    """"Significant" / "not significant" in ``lang``."""
-    return t("sig" if significant else "nsig", lang)
+def verdict(significant: object, lang: str, test: Mapping[str, Any] | None = None) -> str:
+    """"Significant" / "not significant" in ``lang``, with the test's family when ``test`` is given
+    ("significant (primary comparison)")."""
+    word = t("sig" if significant else "nsig", lang)
+    fam = family_of(test, lang) if test is not None else ""
+    return t("with_family", lang, verdict=word, family=fam) if fam else word

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from statistics import NormalDist
 from typing import Any
 
+from analytics.settings import AnalysisSettings
 from reports import fmt
 from reports.context.figures import bounds, section_reason
 from reports.context.index import tree_rows
@@ -28,7 +29,7 @@ def method_section(d: SurveyDefinition, analysis: Mapping[str, Any], extras: Map
     q = analysis.get("quality") or {}
     ex = q.get("exclusions") or {}
     params = q.get("params") or {}
-    conf = float((analysis.get("settings") or {}).get("conf") or 0.95)
+    conf = AnalysisSettings.from_json(analysis.get("settings")).conf
     channels = extras.get("channels") or []
     total = sum(c["received"] for c in channels) or 0
     ch_rows = [{"label": L.channel(c["channel"]), "received": fmt.integer(c["received"]),

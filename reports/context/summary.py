@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from analytics.settings import AnalysisSettings
 from reports import fmt
 from reports.context.benchmark import INDEX
 from reports.context.figures import bounds, section_reason, val
@@ -51,7 +52,7 @@ def meta_section(d: SurveyDefinition, analysis: Mapping[str, Any], extras: Mappi
         "generated_iso": generated.isoformat(),
         "n_analysed": int(n.get("analysed") or 0),
         "n_analysed_text": fmt.integer(n.get("analysed") or 0),
-        "conf_pct": fmt.num(100 * float((analysis.get("settings") or {}).get("conf") or 0.95), 0),
+        "conf_pct": fmt.num(100 * AnalysisSettings.from_json(analysis.get("settings")).conf, 0),
     }
 
 
@@ -75,7 +76,8 @@ def findings_list(d: SurveyDefinition, analysis: Mapping[str, Any], lang: str, L
             diff = float(change["diff"] or 0)
             direction = t("up" if diff > 0 else "down", lang)
             kw = {"prev": change["previous_label"], "diff": f"{direction} {fmt.num(abs(diff))}",
-                  "verdict": change["verdict"], "p": change["p_text"]}
+                  "verdict": change["verdict"], "p": change["p_text"], "dci": change["diff_ci_text"],
+                  "family": change["family_text"]}
             ch = t("f_change_pooled", lang, latest=change["latest_label"], a=change["a_text"], b=change["b_text"],
                    **kw) if pooled else t("f_change", lang, **kw)
         else:
@@ -86,9 +88,11 @@ def findings_list(d: SurveyDefinition, analysis: Mapping[str, Any], lang: str, L
     if ranking.get("available"):
         details = fmt.clause_sep(lang).join(
             t("f_rank_vs", lang, brand=v["label"], value=v["value_text"], diff=v["diff_text"],
-              verdict=_verdict_p(v["verdict"], v["p_text"], lang) if v["verdict"] else "")
+              verdict=_verdict_p(v["verdict_plain"], v["p_text"], lang) if v["verdict"] else "")
             for v in ranking["vs"])
-        out.append(t("f_rank", lang, rank=ranking["rank"], n=ranking["n"], details=details))
+        # every index-vs-competitor test is a primary comparison: the family is said once for all of them
+        out.append(t("f_rank", lang, rank=ranking["rank"], n=ranking["n"], details=details,
+                     family=t("fam_primary", lang)))
     loy = analysis.get("loyalty")
     rate = analysis.get("satisfaction_rate")
     if isinstance(loy, Mapping) and not section_reason(loy) and not section_reason(rate) and d.loyalty:
@@ -135,7 +139,8 @@ def kpi_list(d: SurveyDefinition, analysis: Mapping[str, Any], lang: str, L: Lab
     out.append({"key": "kpi_change", "label": t("kpi_change", lang),
                 "value": change["diff_text"] if change.get("available") else na,
                 "raw": change.get("diff") if change.get("available") else None,
-                "note": (_verdict_p(change["verdict"], change["p_text"], lang)
+                "note": (_verdict_p(change["verdict_family"], change["p_text"], lang)
+                         + sep + t("change_ci", lang, ci=change["diff_ci_text"])
                          + sep + t("vs_prev", lang, prev=change["previous_label"]))
                 if change.get("available") else change.get("message")})
     out.append({"key": "kpi_rank", "label": t("kpi_rank", lang),

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reports import fmt
-from reports.context.figures import bounds, mark, p_of, section_reason, test_of, val, verdict
+from reports.context.figures import bounds, family_of, mark, p_of, section_reason, test_of, val, verdict
 from reports.context.labels import TOP_LEVEL_CHART_MAX, Labels, top_level_ids
 from reports.i18n import t
 from survey_defs.schema import SurveyDefinition
@@ -58,7 +58,9 @@ def wave_change(d: SurveyDefinition, analysis: Mapping[str, Any], extras: Mappin
         "b_text": fmt.num(val(idx.get("b"))),
         "diff": diff, "diff_text": fmt.signed(diff),
         "significant": sig, "verdict": verdict(sig, lang), "p": p_of(test),
-        "p_text": fmt.pvalue(p_of(test)), "test": test.get("test"),
+        "family_text": family_of(test, lang), "verdict_family": verdict(sig, lang, test),
+        "p_text": fmt.pvalue(p_of(test)), "test": test.get("test"), "family": test.get("family"),
+        "diff_ci": bounds(test), "diff_ci_text": fmt.ci(bounds(test)),
         "nodes": {k: {"diff": val(v.get("diff")), "mark": mark(v), "p": p_of(test_of(v)),
                       "significant": bool(test_of(v).get("significant"))}
                   for k, v in (cmp.get("nodes") or {}).items()},

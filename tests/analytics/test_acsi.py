@@ -120,3 +120,36 @@ def test_acsi_index_reports_the_chosen_bootstrap_interval() -> None:
     assert "BCa" in bca["ci_method"] and "random groups" in bca["ci_method"]  # 1,200 rows: grouped jackknife
     with pytest.raises(ValueError, match="ci_method"):
         acsi_analysis(d, data, n_boot=20, ci_method="basic")
+
+
+def test_model_index_is_on_the_definitions_scoring_and_equals_the_same_tree_node() -> None:
+    """One scoring convention per report (issue 11): the satisfaction block scored like the tree, so a tree node
+    with the same items and the same (rescaled outer) weights has the same index."""
+    from analytics.tree import compute_tree
+
+    d = load_template("utility_csi")
+    assert d.model is not None
+    sat_items = next(list(c.items) for c in d.model.constructs if c.id == d.model.satisfaction)
+    assert {d.scale_of(i).scoring for i in sat_items} == {"percent_of_max"}
+    data = simulate(d, 600, random_state=7)
+    r = acsi_analysis(d, data, n_boot=20)
+    assert r["status"] == "ok" and r["scoring"] == "percent_of_max" and r["weighting"] == "standardized"
+    w = {o["item"]: o["weight"] for o in r["outer"] if o["item"] in sat_items}
+    total = sum(w.values())
+    tree = {"id": "csi", "children": [{"id": "sat", "weight": 1.0, "children": [
+        {"id": f"n_{i}", "item": i, "weight": w[i] / total} for i in sat_items]}]}
+    d2 = SurveyDefinition.model_validate({**d.model_dump(exclude_none=True), "indicators": tree})
+    node = next(nd for nd in compute_tree(d2, data).nodes if nd.id == "sat")
+    assert node.score.value == pytest.approx(r["value"], abs=1e-9)
+    # the linear convention would be another number, so the equality above tells the conventions apart
+    df = indicator_frame(d, data)
+    lo, hi = _bounds(d, sat_items)
+    linear = sum(w[i] / total * (df[i].mean() - lo[j]) / (hi[j] - lo[j]) * 100 for j, i in enumerate(sat_items))
+    assert abs(linear - r["value"]) > 1.0
+    # IPMA performance is on the same convention: each driver's index of its items scored percent_of_max
+    model = PLSPathModel.from_definition(d.model).fit(df)
+    hi_map = dict(zip(df.columns, _bounds(d, list(df.columns))[1], strict=True))
+    lo_map = {i: 0.0 if d.item(i).type != "yes_no" and d.scale_of(i).scoring == "percent_of_max"
+              else _bounds(d, [i])[0][0] for i in df.columns}
+    for row in r["ipma"]:
+        assert row["performance"] == pytest.approx(model.index(row["driver"], lo_map, hi_map), abs=1e-9)

@@ -11,7 +11,7 @@ from tests.analytics.conftest import make_definition
 
 TOP_KEYS = {"schema_version", "survey", "filters", "settings", "quality", "n", "weighting", "items",
             "satisfaction_rate", "index", "brands", "benchmarks", "waves", "segments", "loyalty", "priorities",
-            "servqual", "kano", "acsi"}
+            "servqual", "kano", "acsi", "trend", "wave_change"}
 
 # Numbers a figure may hold besides its value (docs/analytics-json.md, "Conventions"); ``boxes`` (top box), the
 # NPS shares' copies and a distribution entry's count/share (with its ci) are documented companions.
@@ -31,7 +31,7 @@ NOT_FIGURE_KEYS = {
 # ... and anywhere below these containers.
 NOT_FIGURE_CONTAINERS = {"weight_diagnostics", "beta", "p_values", "vif", "shapley", "counts", "n_by_category",
                          "by_flag", "margins", "dropped", "params", "settings", "cutoffs", "bootstrap", "test",
-                         "design", "holm", "trim"}
+                         "design", "multiplicity", "trim"}
 
 
 def _walk(obj, path="", key=None, in_figure=False, free=False, bare=None, figures=None):
@@ -325,3 +325,23 @@ def test_new_sections_on_thin_data() -> None:
     assert og["ci"] is None and og["status"] == "insufficient_data"
     empty = analyze(d, thin.take(np.array([], dtype=int)), n_boot=0)
     assert empty["servqual"]["status"] == "insufficient_data" and empty["kano"]["status"] == "insufficient_data"
+
+
+def test_trend_and_wave_change_are_computed_in_analytics(sim) -> None:
+    """A one-wave analysis carries every wave's index (on its own exact tree weights) and its change on the previous
+    wave; the analysed wave's trend row is the analysis' own index, and the change compares the two rows."""
+    from analytics.settings import DEFAULTS, AnalysisSettings
+
+    d = sim.definition
+    out = analyze(d, sim, wave="w2", n_boot=0, settings=DEFAULTS.replace(conf=0.9))
+    assert AnalysisSettings.from_json(out["settings"]) == DEFAULTS.replace(conf=0.9, n_boot=0)
+    rows = {r["wave"]: r for r in out["trend"]}
+    assert set(rows) == {"w1", "w2"}
+    assert rows["w2"]["index"]["value"] == pytest.approx(out["index"]["value"], abs=1e-9)
+    assert rows["w2"]["n"] == out["n"]["analysed"]
+    ch = out["wave_change"]
+    assert (ch["latest"], ch["previous"]) == ("w2", "w1")
+    assert ch["index"]["diff"] == pytest.approx(rows["w2"]["index"]["value"] - rows["w1"]["index"]["value"],
+                                                abs=1e-9)
+    assert ch["index"]["test"]["family"] == "primary"
+    assert analyze(d, sim, n_boot=0)["wave_change"] is None  # pooled: the waves section compares them

@@ -42,17 +42,23 @@ def test_independent_design_matches_welch() -> None:
     assert out["competitors"]["c"]["status"] == "insufficient_data"
 
 
-def test_holm_and_verdicts(complete: ResponseData) -> None:
+def test_primary_alone_secondary_holm_within(complete: ResponseData) -> None:
     out = compare_brands(complete.definition, complete, n_boot=0)
-    tests = []
+    primary, secondary = [], []
     for r in out["competitors"].values():
-        tests.append(r["index"]["test"])
-        tests += [v["test"] for v in r["nodes"].values()] + [v["test"] for v in r["items"].values()]
+        primary.append(r["index"]["test"])
+        secondary += [v["test"] for v in r["nodes"].values()] + [v["test"] for v in r["items"].values()]
     from statsmodels.stats.multitest import multipletests
-    _, adj, _, _ = multipletests([t["p_value"] for t in tests], method="holm")
-    np.testing.assert_allclose([t["p_holm"] for t in tests], adj)
-    assert {t["verdict"] for t in tests} <= {"significant", "not significant"}
-    assert out["holm"]["n_tests"] == len(tests)
+    _, adj, _, _ = multipletests([t["p_value"] for t in secondary], method="holm")
+    np.testing.assert_allclose([t["p_holm"] for t in secondary], adj)
+    assert all(t["family"] == "secondary" for t in secondary)
+    for t in primary:  # tested alone: raw p, no adjustment
+        assert t["family"] == "primary" and "p_holm" not in t
+        assert t["significant"] == (t["p_value"] < 0.05)
+    assert {t["verdict"] for t in primary + secondary} <= {"significant", "not significant"}
+    m = out["multiplicity"]
+    assert m["primary"]["n_tests"] == len(primary) and m["secondary"]["n_tests"] == len(secondary)
+    assert m["primary"]["correction"] == "none" and m["secondary"]["correction"] == "holm"
 
 
 def test_bootstrap_is_seeded(sim: ResponseData) -> None:

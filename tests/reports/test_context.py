@@ -65,7 +65,7 @@ def test_headline_is_the_latest_wave_not_a_pooled_average(ctx_en: dict[str, Any]
     direction = "up" if change["diff"] > 0 else "down"
     assert first.startswith(f"The CSI is {fmt.num(analysis['index']['value'])} (95% CI "
                             f"{fmt.ci(analysis['index']['ci'])}), {direction} {fmt.num(abs(change['diff']))} points "
-                            f"on 2nd half of 2025 ({change['verdict']}, {change['p_text']})")
+                            f"on 2nd half of 2025 (primary: {change['verdict']}, {change['p_text']})")
 
 
 def test_pooled_report_says_it_is_pooled(ctx_all_en: dict[str, Any], analysis_all: dict[str, Any]) -> None:
