@@ -225,6 +225,13 @@ class Codebook:
             per_brand[b] = frozenset(iid for iid, _, _ in vis.hide(resp, row, {}, b))
         return Hidden(gone, per_brand, vis.brands_asked(resp))
 
+    def hidden_rows(self, resp: np.ndarray, brand_rows: np.ndarray | None
+                    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """For n rows of codes (respondent-level codes, and the per-brand codes of the one brand each row rates,
+        or None): which codes the rows' own answers hide, per respondent-level and per-brand column, and per
+        conditional text item which rows hide it. The same conditions as `encode`, over arrays (import)."""
+        return self.visibility.masks(resp, brand_rows)
+
     # ------------------------------------------------------------------ decode
     def decode(self, answers: bytes, brand_answers: bytes, texts: str | None,
                labels: str | None = None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
