@@ -40,6 +40,9 @@ from numpy.typing import NDArray
 
 from survey_defs.schema import NA_CODE
 
+#: The codec's refusal of an N/A word for an item without allow_na (survey_defs.codebook.items.NA_REFUSED).
+NA_REFUSED = "'not applicable' is not allowed for this item"
+
 if TYPE_CHECKING:  # the codebook imports this module; it is only needed for annotations here
     from survey_defs.codebook.items import ItemCodec
 
@@ -251,7 +254,10 @@ def _codes(c: Compare, cod: ItemCodec) -> tuple[int, ...]:
             raise ConditionError(f"type mismatch: {v!r} is compared with choice item '{it.id}'")
         try:
             code = cod.parse(v)
-        except ValueError:
+        except ValueError as err:
+            if str(err) == NA_REFUSED:
+                raise ConditionError(f"show_if cannot compare '{it.id}' with not applicable ({v!r}); an N/A answer "
+                                     "already makes a comparison false") from None
             if it.type == "choice":
                 raise ConditionError(f"unknown option {v!r} of item '{it.id}' in show_if; its options are "
                                      f"{', '.join(o.code for o in it.options or [])}") from None
