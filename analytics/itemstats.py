@@ -46,7 +46,8 @@ class ItemStats:
     (not reverse coded). ``distribution`` maps each raw value to (count, weighted share). ``top_box`` is the
     share (percent) in the top ``top_box_count`` points after reverse coding. ``n_missing`` counts non-response
     (-1), ``n_na`` "not applicable" (-2) and ``n_hidden`` respondents the item was not asked of (-3, ``show_if``):
-    a structural gap, so an item's response rate is n / (n + n_missing + n_na), not over n_hidden."""
+    a structural gap, so an item's response rate is n / (n + n_missing + n_na), not over n_hidden (docs/methods.md
+    section 13)."""
 
     item_id: str
     n: int

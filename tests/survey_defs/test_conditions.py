@@ -231,3 +231,26 @@ def test_na_refusal_wording_is_the_codebooks() -> None:
     from survey_defs.codebook import NA_REFUSED
 
     assert conditions.NA_REFUSED == NA_REFUSED
+
+
+def test_per_brand_conditions_are_evaluated_per_brand() -> None:
+    from survey_defs import load_definition_text
+    from survey_defs.codebook import AnswerErrors
+    from tests.service.payloads import good_submission
+
+    t = TEMPLATE.replace("      - id: q_complaint_handling\n",
+                         "      - id: q_complaint_handling\n        show_if: q_hotline <= 2\n")
+    assert check_text(t) == []  # an earlier item of the same per-brand block is fine
+    book = codebook_of(load_definition_text(t))
+    body = good_submission()  # q_hotline 3 for both brands, q_complaint_handling answered
+    body["brands"]["hengyuan"]["q_hotline"] = 1
+    with pytest.raises(AnswerErrors) as e:
+        book.encode(body["answers"], body["brands"])
+    assert e.value.errors == [(["brands", "jiangcheng", "q_complaint_handling"],
+                               "not asked: shown only if q_hotline <= 2")]
+    del body["brands"]["jiangcheng"]["q_complaint_handling"]
+    enc = book.encode(body["answers"], body["brands"])
+    rows = np.frombuffer(enc.brand_answers, dtype="<i2").reshape(len(book.brand_ids), -1)
+    col = book.codecs["q_complaint_handling"].column
+    by = {b: int(rows[k, col]) for k, b in enumerate(book.brand_ids)}
+    assert by == {"jiangcheng": HIDDEN_CODE, "hengyuan": 3, "xinda": MISSING_CODE}  # unrated stays missing
