@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from analytics.inference import check_weights
 from analytics.scoring import ItemScoring, item_scoring, score_matrix
 from survey_defs.codebook import META_COLUMNS, Codebook, codebook_of
-from survey_defs.schema import MISSING_CODE, SurveyDefinition
+from survey_defs.schema import HIDDEN_CODE, MISSING_CODE, SurveyDefinition
 
 __all__ = ["META_COLUMNS", "ResponseData"]
 
@@ -474,6 +474,7 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame,
     brand = np.full((n, len(d.brand_ids), len(d.brand_item_ids)), MISSING_CODE, dtype=np.int16)
     for j, item_id in enumerate(d.brand_item_ids):
         brand[group, bidx, j] = _parse_codes(book, item_id, df[item_id])
+    hidden_text = _hide(book, resp, brand, group, bidx)
 
     def meta(name: str) -> NDArray[np.object_]:
         if name not in df.columns:
@@ -518,6 +519,12 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame,
     for tid in d.text_item_ids:
         if tid in df.columns:
             v = meta(tid)
+            if tid in hidden_text:
+                gone = hidden_text[tid][first_row] & (v != None)  # noqa: E711 - elementwise
+                if gone.any():
+                    k = int(np.flatnonzero(gone)[0])
+                    raise ValueError(f"row {int(first_row[k]) + 1}, column {tid!r}: not asked: shown only if "
+                                     f"{book.visibility.condition(tid)}")
             for k in np.flatnonzero(v != None):  # noqa: E711 - elementwise; only answered cells are checked
                 try:
                     v[k] = book.text(tid, v[k])
@@ -546,12 +553,38 @@ def _parse_frame(cls: type[ResponseData], d: SurveyDefinition, df: pd.DataFrame,
     )
 
 
+def _hide(book: Codebook, resp: NDArray[np.int16], brand: NDArray[np.int16], group: NDArray[np.intp],
+          bidx: NDArray[np.intp]) -> dict[str, NDArray[np.bool_]]:
+    """Store ``HIDDEN_CODE`` (-3, not asked) for the items each row's own answers hide (``show_if``), in place;
+    a hidden item that has an answer is a ValueError naming its row and the condition. Returns, per conditional
+    text item, which rows hide it. The codebook decides (`Codebook.hidden_rows`); rows are (respondent, brand)."""
+    if not book.visibility.any:
+        return {}
+    d = book.definition
+    rows_b = brand[group, bidx] if d.brand_item_ids else None
+    hr, hb, texts = book.hidden_rows(resp[group], rows_b)
+    for ids, hid, codes in ((d.respondent_item_ids, hr, resp[group]), (d.brand_item_ids, hb, rows_b)):
+        if codes is None or not hid.any():
+            continue
+        answered = hid & (codes != MISSING_CODE)
+        if answered.any():
+            r, j = (int(x[0]) for x in np.nonzero(answered))
+            raise ValueError(f"row {r + 1}, column {ids[j]!r}: not asked: shown only if "
+                             f"{book.visibility.condition(ids[j])}")
+    r, j = np.nonzero(hr)
+    resp[group[r], j] = HIDDEN_CODE
+    r, j = np.nonzero(hb)
+    brand[group[r], bidx[r], j] = HIDDEN_CODE
+    return texts
+
+
 def _label_table(d: SurveyDefinition, item_id: str, labels: str | None) -> tuple[int, NDArray[np.object_]]:
     """(offset, table) such that table[code + offset] is the cell text of every possible code, as the codebook
     renders it (so `from_frame` reads every cell back to the same code)."""
     c = codebook_of(d).codecs[item_id]
-    cells = [c.render(code, labels) if code < 0 or code >= c.lo else None for code in range(-2, c.hi + 1)]
-    return 2, np.array(["" if v is None else str(v) for v in cells], dtype=object)
+    cells = [c.render(code, labels) if code < 0 or code >= c.lo else None
+             for code in range(HIDDEN_CODE, c.hi + 1)]
+    return -HIDDEN_CODE, np.array(["" if v is None else str(v) for v in cells], dtype=object)
 
 
 def _to_frame(data: ResponseData, labels: str | None) -> pd.DataFrame:

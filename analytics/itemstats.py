@@ -29,9 +29,13 @@ from analytics.calibration import Calibration, calibrated_mean_variances
 from analytics.inference import Estimate, check_weights, mean_ci, z_quantile
 from analytics.satisfaction_rate import proportion_estimate, top_box_threshold
 from analytics.scoring import ItemScoring, score_matrix
+from survey_defs.schema import HIDDEN_CODE
 
-__all__ = ["CodeError", "ItemStats", "checked_histogram", "code_histogram", "histogram_means", "item_statistics",
-           "stats_from_histogram"]
+#: Column of code c in a `code_histogram` is c + OFFSET: 0 = not asked (-3), 1 = N/A (-2), 2 = missing (-1).
+OFFSET = -HIDDEN_CODE
+
+__all__ = ["OFFSET", "CodeError", "ItemStats", "checked_histogram", "code_histogram", "histogram_means",
+           "item_statistics", "stats_from_histogram"]
 
 _BLOCK = 1 << 12  # rows per bincount block: keeps the keys and weights in cache
 
@@ -40,7 +44,10 @@ _BLOCK = 1 << 12  # rows per bincount block: keeps the keys and weights in cache
 class ItemStats:
     """Summary of one item. ``mean``/``sd`` are on the 0-100 score; ``raw_mean`` on the raw scale as stored
     (not reverse coded). ``distribution`` maps each raw value to (count, weighted share). ``top_box`` is the
-    share (percent) in the top ``top_box_count`` points after reverse coding."""
+    share (percent) in the top ``top_box_count`` points after reverse coding. ``n_missing`` counts non-response
+    (-1), ``n_na`` "not applicable" (-2) and ``n_hidden`` respondents the item was not asked of (-3, ``show_if``):
+    a structural gap, so an item's response rate is n / (n + n_missing + n_na), not over n_hidden (docs/methods.md
+    section 14)."""
 
     item_id: str
     n: int
@@ -54,6 +61,7 @@ class ItemStats:
     top_box_count: int
     warnings: list[str] = field(default_factory=list)
     distribution_ci: dict[int, tuple[float, float]] = field(default_factory=dict)
+    n_hidden: int = 0
 
     def to_dict(self, digits: int | None = 4) -> dict[str, object]:
         def r(x: float | None) -> float | None:
@@ -64,6 +72,7 @@ class ItemStats:
             "n": self.n,
             "n_missing": self.n_missing,
             "n_na": self.n_na,
+            "n_hidden": self.n_hidden,
             "mean": self.mean.to_dict(digits),
             "sd": r(self.sd),
             "raw_mean": r(self.raw_mean),
@@ -88,7 +97,7 @@ def _wilson(p: NDArray[np.float64], n: float, z: float) -> tuple[NDArray[np.floa
 
 
 class CodeError(ValueError):
-    """A code that is not -2, -1 or a scale value, in column ``column``."""
+    """A code that is not -3, -2, -1 or a scale value, in column ``column``."""
 
     def __init__(self, column: int, code: int) -> None:
         super().__init__(f"column {column}: code {code} is not a valid answer code")
@@ -101,20 +110,20 @@ def code_histogram(
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     """Per item and code: count, sum of weights, sum of squared weights.
 
-    Returns three (k, max_code + 3) arrays; column ``code + 2`` holds code (so 0 = N/A, 1 = missing).
-    Raises ValueError when a code is below -2 or above ``max_code`` (checked per block, in cache).
+    Returns three (k, max_code + 1 + OFFSET) arrays; column ``code + OFFSET`` holds code (so 0 = not asked,
+    1 = N/A, 2 = missing). Raises ValueError when a code is below -3 or above ``max_code`` (checked per block).
     """
     codes = np.asarray(codes)
     n, k = codes.shape
-    width = max_code + 3
-    off = (np.arange(k, dtype=np.intp) * width + 2)[None, :]
+    width = max_code + 1 + OFFSET
+    off = (np.arange(k, dtype=np.intp) * width + OFFSET)[None, :]
     c0 = np.zeros(k * width, dtype=np.int64)
     c1 = np.zeros(k * width)
     c2 = np.zeros(k * width)
     for r0 in range(0, n, _BLOCK):
         cb = codes[r0 : r0 + _BLOCK]
-        if cb.min() < -2 or cb.max() > max_code:
-            bad = (cb < -2) | (cb > max_code)
+        if cb.min() < HIDDEN_CODE or cb.max() > max_code:
+            bad = (cb < HIDDEN_CODE) | (cb > max_code)
             j = int(np.flatnonzero(bad.any(axis=0))[0])
             raise CodeError(j, int(cb[bad[:, j], j][0]))
         key = (cb + off).ravel()
@@ -189,7 +198,8 @@ def _calibrated(st: ItemStats, rule: ItemScoring, var_mean: float, var_top: floa
 def checked_histogram(
     codes: NDArray[np.integer], rules: list[ItemScoring], weights: NDArray[np.float64] | None
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
-    """`code_histogram` after checking that every code is -2, -1 or on the item's scale (ValueError names it)."""
+    """`code_histogram` after checking that every code is -3, -2, -1 or on the item's scale (ValueError names
+    it)."""
     max_code = max((r.max for r in rules), default=0)
     try:
         c0, c1, c2 = code_histogram(codes, weights, max_code)
@@ -197,7 +207,7 @@ def checked_histogram(
         r = rules[exc.column]
         raise ValueError(f"item {r.item_id!r}: codes outside the scale {r.min}..{r.max}") from None
     for j, rule in enumerate(rules):
-        if c0[j, 2 : 2 + rule.min].any() or c0[j, rule.max + 3 :].any():
+        if c0[j, OFFSET : OFFSET + rule.min].any() or c0[j, rule.max + 1 + OFFSET :].any():
             raise ValueError(f"item {rule.item_id!r}: codes outside the scale {rule.min}..{rule.max}")
     return c0, c1, c2
 
@@ -211,11 +221,11 @@ def histogram_means(
     W = np.empty(len(rules))
     m = np.full(len(rules), np.nan)
     for j, r in enumerate(rules):
-        cols = np.arange(r.min, r.max + 1) + 2
+        cols = np.arange(r.min, r.max + 1) + OFFSET
         n[j] = c0[j, cols].sum()
         W[j] = c1[j, cols].sum()
         if W[j] > 0:
-            m[j] = c1[j, cols] @ (r.offset + r.slope * (cols - 2)) / W[j]
+            m[j] = c1[j, cols] @ (r.offset + r.slope * (cols - OFFSET)) / W[j]
     return n, W, m
 
 
@@ -231,16 +241,17 @@ def stats_from_histogram(
     out: list[ItemStats] = []
     for j, rule in enumerate(rules):
         vals = np.arange(rule.min, rule.max + 1)
-        cols = vals + 2
+        cols = vals + OFFSET
         cnt, wv, w2v = c0[j, cols], c1[j, cols], c2[j, cols]
         n = int(cnt.sum())
-        n_na, n_missing = int(c0[j, 0]), int(c0[j, 1])
+        n_hidden, n_na, n_missing = (int(c0[j, OFFSET + c]) for c in (HIDDEN_CODE, -2, -1))
         W = float(wv.sum())
         item = rule.item_id
         warnings: list[str] = []
         if n == 0 or W <= 0:
             ins = Estimate.insufficient(n, f"item {item!r}: nobody answered")
-            out.append(ItemStats(item, n, n_missing, n_na, ins, None, None, {}, ins, top_box[j], ["no answers"]))
+            out.append(ItemStats(item, n, n_missing, n_na, ins, None, None, {}, ins, top_box[j], ["no answers"],
+                                 n_hidden=n_hidden))
             continue
         s = rule.offset + rule.slope * vals
         m = float(wv @ s / W)
@@ -261,7 +272,7 @@ def stats_from_histogram(
             mean = Estimate(value=m, n=n, ci=None, n_eff=n_eff, status="insufficient_data",
                             reason=f"item {item!r}: one answer only, no confidence interval")
             out.append(ItemStats(item, n, n_missing, n_na, mean, None, raw_mean, dist, tbox, top_box[j], warnings,
-                                 dist_ci))
+                                 dist_ci, n_hidden))
             continue
         f = n / (n - 1)
         sd = float(np.sqrt(f * (wv @ dev2) / W))
@@ -270,5 +281,5 @@ def stats_from_histogram(
         lo, hi = max(lo, rule.score_min), min(hi, rule.score_max)
         mean = Estimate(value=m, n=n, ci=(lo, hi), se=se, n_eff=n_eff)
         out.append(ItemStats(item, n, n_missing, n_na, mean, sd, raw_mean, dist, tbox, top_box[j], warnings,
-                             dist_ci))
+                             dist_ci, n_hidden))
     return out

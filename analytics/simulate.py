@@ -3,7 +3,8 @@
 Each (respondent, brand) has a latent satisfaction eta ~ N(mu_brand, 1); each scored item's raw answer is
 round(mid + spread * (loading * eta + e)) clipped to the scale (reverse-coded items are flipped), so items
 correlate positively and brands differ. Choice items are drawn uniformly; missing and N/A answers are
-sprinkled at the requested rates. Entirely vectorised: 10^6 respondents x 30 items take about a second.
+sprinkled at the requested rates. Items the simulated answers hide (``show_if``) are stored as not asked (-3),
+as the codebook decides for real respondents. Entirely vectorised: 10^6 respondents x 30 items take about a second.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.data import ResponseData
-from survey_defs.schema import MISSING_CODE, NA_CODE, SurveyDefinition
+from survey_defs.codebook import codebook_of
+from survey_defs.schema import HIDDEN_CODE, MISSING_CODE, NA_CODE, SurveyDefinition
 
 __all__ = ["simulate"]
 
@@ -45,6 +47,24 @@ def _item_codes(
     if na > 0 and it.allow_na:
         out[rng.random(shape) < na] = NA_CODE
     return out
+
+
+def _hide(d: SurveyDefinition, resp: NDArray[np.int16], brand: NDArray[np.int16]) -> None:
+    """Set the codes each respondent's own answers hide to -3, in place (brand by brand for per-brand items)."""
+    book = codebook_of(d)
+    if not book.visibility.any:
+        return
+    if not d.brand_item_ids:
+        hr, _, _ = book.hidden_rows(resp, None)
+        resp[hr] = HIDDEN_CODE
+        return
+    hidden_resp = np.zeros(resp.shape, dtype=bool)
+    for b in range(len(d.brand_ids)):
+        rated = (brand[:, b, :] != MISSING_CODE).any(axis=1)
+        hr, hb, _ = book.hidden_rows(resp, brand[:, b, :])
+        hidden_resp |= hr
+        brand[:, b, :][hb & rated[:, None]] = HIDDEN_CODE
+    resp[hidden_resp] = HIDDEN_CODE
 
 
 def simulate(
@@ -90,6 +110,7 @@ def simulate(
         not_rated = rng.random((n, nb)) >= rate_probability
         not_rated[:, own] = False
         brand[not_rated] = MISSING_CODE
+    _hide(d, resp, brand)
     waves = d.wave_ids()
     wave = np.asarray(waves, dtype=object)[rng.integers(0, len(waves), n)] if waves else None
     started = submitted = None

@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from analytics.data import ResponseData
 from analytics.inference import Estimate, t_quantile
-from analytics.itemstats import checked_histogram, histogram_means
+from analytics.itemstats import OFFSET, checked_histogram, histogram_means
 from analytics.scoring import ItemScoring, score_matrix
 from analytics.tree_nodes import (
     FlatNode,
@@ -280,7 +280,7 @@ class TreeAccumulator:
         """The accumulated statistics, M centred at the item means of all chunks added."""
         lay = self._lay
         if self._hist is None or self._centre is None:
-            k, width = len(lay.items), max((r.max for r in lay.rules), default=0) + 3
+            k, width = len(lay.items), max((r.max for r in lay.rules), default=0) + 1 + OFFSET
             z = np.zeros((k, width))
             return TreeStatistics(0, (z.astype(np.int64), z, z.copy()), np.zeros((k, k)), self._node_n,
                                   self._sw, self._sw2)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from survey_defs.codebook import codebook_of
 from survey_defs.schema import SurveyDefinition
 
 # Dimension of each utility_csi brand item (the template's level-1 nodes).
@@ -32,7 +33,7 @@ ITEM_OFFSET = {"q_price": -0.55, "q_hotline": -0.5, "q_outage_notice": -0.35, "q
 
 # Overall-satisfaction items relative to q_overall's latent: "compared with what you expected" runs a little lower,
 # "compared with an ideal service" lower still (the ACSI's confirmation and ideal items behave that way).
-SAT_OFFSET = {"q_sat_expect": -0.15, "q_sat_ideal": -0.4}
+SAT_OFFSET = {"q_sat_expect": -0.15, "q_sat_ideal": -0.4, "q_complaint_handling_sat": -0.8}
 
 # Comments as respondents write them: many distinct remarks, some common ones repeated, a few in English.
 COMMENTS_NEG = [
@@ -91,6 +92,7 @@ def population(d: SurveyDefinition, n_per_wave: int = 1200, seed: int = 2026) ->
     seg_p = {"q_region": [0.5, 0.3, 0.2], "q_customer_type": [0.85, 0.15], "q_usage": [0.25, 0.45, 0.22, 0.08],
              "q_age": [0.04, 0.28, 0.32, 0.24, 0.12]}
     own = d.own_brand.id
+    book = codebook_of(d)
     out: list[Respondent] = []
     for w_idx, wave in enumerate(waves):
         wave_effect = 0.18 * w_idx
@@ -148,7 +150,9 @@ def population(d: SurveyDefinition, n_per_wave: int = 1200, seed: int = 2026) ->
                 it = d.item(item_id)
                 if it.segment:
                     continue
-                if it.type == "yes_no":
+                if it.type == "yes_no" and item_id == "q_complaint_resolved":
+                    answers[item_id] = bool(rng.random() < 1 / (1 + np.exp(-0.4 - 1.2 * dims_own["service"])))
+                elif it.type == "yes_no":
                     answers[item_id] = complained
                 elif it.type in ("likert", "nps"):
                     sc = d.scale_of(item_id)
@@ -157,6 +161,10 @@ def population(d: SurveyDefinition, n_per_wave: int = 1200, seed: int = 2026) ->
                     else:
                         lat = overall_lat + SAT_OFFSET.get(item_id, 0.0)
                     answers[item_id] = _ordinal(lat + rng.normal(0, 0.4), sc.points, sc.min)
+            # Items the answers hide (show_if: the complaint follow-ups of those who did not complain) are not asked.
+            hidden = book.hidden(answers, brands)
+            for item_id in hidden.items:
+                answers.pop(item_id, None)
             if d.text_item_ids and kind == "normal" and rng.random() < 0.3:
                 pool = COMMENTS_NEG if overall_lat < -0.1 else COMMENTS_POS if overall_lat > 0.7 else (
                     COMMENTS_MIXED if rng.random() < 0.6 else COMMENTS_NEG if overall_lat < 0.3 else COMMENTS_POS)

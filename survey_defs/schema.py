@@ -23,6 +23,9 @@ Scheme = Literal["path", "centroid", "factorial"]
 #: Codes stored for answers that are not numbers on a scale.
 MISSING_CODE = -1
 NA_CODE = -2
+#: "Not asked": the item was hidden by the respondent's own answers (``show_if``; survey_defs.conditions). A
+#: structural gap, neither a non-response (-1) nor "not applicable" (-2).
+HIDDEN_CODE = -3
 
 
 class _Model(BaseModel):
@@ -85,6 +88,8 @@ class Item(_Model):
     allow_na: bool = False
     options: list[Option] | None = None
     segment: bool = False
+    #: Asked only when this condition over earlier answers holds (survey_defs.conditions); else not asked.
+    show_if: str | None = None
 
 
 class Section(_Model):
@@ -94,6 +99,8 @@ class Section(_Model):
     title: LocalText
     per_brand: bool = False
     page: int | None = None
+    #: The whole section is asked only when this condition over answers of earlier sections holds.
+    show_if: str | None = None
     items: list[Item]
 
 

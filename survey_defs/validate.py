@@ -8,9 +8,14 @@ problem is reported, not just the first.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from survey_defs.ahp import CR_THRESHOLD, MAX_N, ahp_weights
+from survey_defs.codebook.items import ItemCodec, compile_item
+from survey_defs.conditions import ConditionError, items_of
+from survey_defs.conditions import check as check_condition
+from survey_defs.conditions import parse as parse_condition
 from survey_defs.schema import (
     INVITATION_VARIABLES,
     KANO_ANSWERS,
@@ -95,6 +100,7 @@ class _Checker:
         self.languages()
         self.scales()
         self.sections_and_items()
+        self.conditions()
         self.brands()
         self.waves()
         if self.d.indicators is not None:
@@ -217,6 +223,84 @@ class _Checker:
             self.add((*p, "reverse"), f"only likert items can be reverse-coded, not {it.type} item '{it.id}'")
         if it.segment and it.type != "choice":
             self.add((*p, "segment"), f"segment: true needs a choice item, not {it.type} item '{it.id}'")
+
+    # ---- show_if ----
+    def conditions(self) -> None:
+        """``show_if`` of sections and items: syntax, unknown items and options, type mismatches, references to
+        later items (an item may depend only on items asked before it, in definition order) and cycles."""
+        d = self.d
+        order: dict[str, tuple[int, int]] = {}  # item -> (position in definition order, section index)
+        for i, s in enumerate(d.sections):
+            for it in s.items:
+                order.setdefault(it.id, (len(order), i))
+        edges: dict[tuple[str, str], Path] = {}  # (dependent item, item it depends on) -> the show_if's path
+        later: list[tuple[str, str, Path, str]] = []
+        for i, s in enumerate(d.sections):
+            sp: Path = ("sections", i)
+            if s.show_if is not None and s.items:
+                owner = f"section '{s.id}'"
+                for ref in self.condition(s.show_if, (*sp, "show_if"), owner, s.per_brand):
+                    if ref not in order:
+                        continue
+                    if order[ref][1] == i:
+                        self.add((*sp, "show_if"), f"show_if of {owner} refers to '{ref}', an item of the same "
+                                 "section (a cycle: the section's own answers cannot decide whether it is asked); "
+                                 "use an item of an earlier section")
+                    elif order[ref][1] > i:
+                        later.append((s.items[0].id, ref, (*sp, "show_if"), owner))
+                    for it in s.items:
+                        if order[ref][1] != i:
+                            edges.setdefault((it.id, ref), (*sp, "show_if"))
+            for j, it in enumerate(s.items):
+                if it.show_if is None:
+                    continue
+                ip: Path = (*sp, "items", j, "show_if")
+                owner = f"item '{it.id}'"
+                for ref in self.condition(it.show_if, ip, owner, s.per_brand):
+                    if ref == it.id:
+                        self.add(ip, f"show_if of {owner} refers to itself (a cycle)")
+                    elif ref in order:
+                        edges.setdefault((it.id, ref), ip)
+                        if order[ref][0] > order[it.id][0]:
+                            later.append((it.id, ref, ip, owner))
+        graph: dict[str, list[str]] = {}
+        for a, b in edges:
+            graph.setdefault(a, []).append(b)
+        cycle = find_cycle(graph)
+        in_cycle: set[tuple[str, str]] = set()
+        if cycle:
+            in_cycle = set(pairwise(cycle))
+            self.add(edges[(cycle[0], cycle[1])], "cycle in show_if: " + " -> ".join(f"'{c}'" for c in cycle)
+                     + " (each is asked only depending on the next)")
+        for dep, ref, p, owner in later:
+            if (dep, ref) not in in_cycle:
+                self.add(p, f"show_if of {owner} refers to '{ref}', which is asked later (line "
+                            f"{self.line(self.item_path[ref])}); a condition can only use items asked before it")
+
+    def condition(self, text: str, p: Path, owner: str, per_brand: bool) -> list[str]:
+        """Report what is wrong with one ``show_if``; return the known items it refers to."""
+        try:
+            e = parse_condition(text)
+        except ConditionError as err:
+            self.add(p, f"show_if of {owner}: {err}")
+            return []
+        refs = items_of(e)
+        for ref in refs:
+            it = self.items.get(ref)
+            if it is not None and not per_brand and self.d.section_of[ref].per_brand:
+                self.add(p, f"show_if of {owner} refers to per-brand item '{ref}', which has one answer per brand; "
+                            "only items of per-brand sections can depend on it")
+        for problem in check_condition(e, self.codec, frozenset(self.d.text_item_ids)):
+            self.add(p, f"show_if of {owner}: {problem}")
+        return [r for r in refs if r in self.items]
+
+    def codec(self, item_id: str) -> ItemCodec | None:
+        """The codebook's reading of an item's answers (None for an unknown item or one whose scale is unknown,
+        already reported)."""
+        it = self.items.get(item_id)
+        if it is None or (it.type in ("likert", "nps") and it.scale not in self.d.scales):
+            return None
+        return compile_item(self.d, it, 0, self.d.section_of[item_id].per_brand)
 
     def brands(self) -> None:
         d = self.d

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analytics.data import ResponseData
-from analytics.itemstats import CodeError, code_histogram
+from analytics.itemstats import OFFSET, CodeError, code_histogram
 from analytics.result_json import scored_items
 from analytics.scoring import ItemScoring, item_scoring
 from survey_defs.schema import SurveyDefinition
@@ -37,7 +37,7 @@ class CodeHistogram:
     def __init__(self, rules: list[ItemScoring]) -> None:
         self.rules = rules
         self.max_code = max((r.max for r in rules), default=0)
-        k, width = len(rules), self.max_code + 3
+        k, width = len(rules), self.max_code + 1 + OFFSET
         self.c0 = np.zeros((k, width), dtype=np.int64)
         self.c1 = np.zeros((k, width))
         self.c2 = np.zeros((k, width))
@@ -53,7 +53,7 @@ class CodeHistogram:
             r = self.rules[exc.column]
             raise ValueError(f"item {r.item_id!r}: codes outside the scale {r.min}..{r.max}") from None
         for j, rule in enumerate(self.rules):
-            if c0[j, 2 : 2 + rule.min].any() or c0[j, rule.max + 3 :].any():
+            if c0[j, OFFSET : OFFSET + rule.min].any() or c0[j, rule.max + 1 + OFFSET :].any():
                 raise ValueError(f"item {rule.item_id!r}: codes outside the scale {rule.min}..{rule.max}")
         self.c0 += c0
         self.c1 += c1
@@ -64,8 +64,8 @@ class CodeHistogram:
 
     def row(self, j: int) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
         """Item j's answered codes 0..max: (codes, count, sum w, sum w^2)."""
-        cols = np.arange(2, self.max_code + 3)
-        return cols - 2, self.c0[j, cols], self.c1[j, cols], self.c2[j, cols]
+        cols = np.arange(OFFSET, self.max_code + 1 + OFFSET)
+        return cols - OFFSET, self.c0[j, cols], self.c1[j, cols], self.c2[j, cols]
 
 
 class ItemHistograms:

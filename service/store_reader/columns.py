@@ -3,7 +3,8 @@
 A response is stored as the codes of the version it was given to. To read it on the current definition, each
 current column is taken from the older version's column of the same item id (and, for a choice item, recoded by
 option code); an item whose type or scale changed between versions (points, minimum, reverse coding) is left
-missing for the older responses rather than mixing scales.
+missing for the older responses rather than mixing scales. Negative codes (-1 missing, -2 N/A, -3 not asked)
+are kept as they are.
 """
 
 from __future__ import annotations

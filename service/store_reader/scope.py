@@ -22,7 +22,7 @@ from service.store.raw import RawConn
 from service.store_reader.columns import ColumnMap, column_map
 from service.surveys.service import SurveyRef, versions
 from survey_defs.codebook import definition_from_json
-from survey_defs.schema import MISSING_CODE, SurveyDefinition
+from survey_defs.schema import HIDDEN_CODE, MISSING_CODE, NA_CODE, SurveyDefinition
 
 _TIMED = "started_at IS NOT NULL AND submitted_at - started_at >= 0"
 
@@ -42,10 +42,11 @@ def _le(code: int) -> bytes:
 
 
 def _answered_codes(recode: NDArray[np.int16] | None) -> list[bytes] | None:
-    """Stored codes of an old column that are not missing once mapped (None: every code but -1 is)."""
+    """Stored codes of an old column that are not missing once mapped (None: every code but -1 is): N/A (-2) and
+    not asked (-3, a rated brand's hidden item) map to themselves."""
     if recode is None:
         return None
-    return [_le(-2)] + [_le(c) for c, r in enumerate(recode.tolist()) if r != MISSING_CODE]
+    return [_le(HIDDEN_CODE), _le(NA_CODE)] + [_le(c) for c, r in enumerate(recode.tolist()) if r != MISSING_CODE]
 
 
 def read_scope(engine: Engine, ref: SurveyRef, *, wave: str | Sequence[str] | None = None,

@@ -45,6 +45,7 @@ from service.web.i18n import item_message, negotiate, ui
 from service.web.layout import BRANDS_FIELD, Step, build_steps, field_name, step_of_field
 from service.web.view import message_context, page_context
 from survey_defs.codebook import AnswerErrors, codebook_for_json
+from survey_defs.codebook.visibility import Hidden
 
 log = logging.getLogger(__name__)
 
@@ -229,8 +230,16 @@ def _page_index(page: str | None, default: int, n: int) -> int:
     return min(max(i, 1), n)
 
 
+def _hidden(ref: SurveyRef, answers: Answers, inv: Invitation | None) -> Hidden:
+    """The items the saved draft's answers hide (``show_if``), as the codebook reads them."""
+    sub_answers, sub_brands = _raw_submission(ref, answers)
+    fixed = fixed_segments(inv)
+    return codebook_for_json(ref.definition_json).hidden({**sub_answers, **fixed} if fixed else sub_answers,
+                                                         sub_brands)
+
+
 def _steps(ref: SurveyRef, answers: Answers, inv: Invitation | None) -> list[Step]:
-    return build_steps(ref.definition, answers.chosen, set(fixed_segments(inv)))
+    return build_steps(ref.definition, answers.chosen, set(fixed_segments(inv)), _hidden(ref, answers, inv))
 
 
 def _digest(value: str) -> str:
@@ -273,16 +282,32 @@ def _form(state: AppState, ref: SurveyRef, lang: str, steps: list[Step], index: 
     return Result("survey.html", ctx, status)
 
 
-def _submission(ref: SurveyRef, answers: Answers) -> tuple[dict[str, Any], dict[str, Any]]:
+def _raw_submission(ref: SurveyRef, answers: Answers) -> tuple[dict[str, Any], dict[str, Any]]:
     d = ref.definition
     return answers.submission(set(d.respondent_item_ids) | set(d.text_item_ids) - _brand_text(ref),
                               set(d.brand_item_ids) | _brand_text(ref))
 
 
+def _submission(ref: SurveyRef, answers: Answers, inv: Invitation | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The draft as the collector API takes it, without the answers to items it now hides: an answer kept in the
+    draft from before a change ("yes" -> "no") is not submitted, and comes back if the change is undone."""
+    sub_answers, sub_brands = _raw_submission(ref, answers)
+    hidden = _hidden(ref, answers, inv)
+    if hidden.items:
+        sub_answers = {k: v for k, v in sub_answers.items() if k not in hidden.items}
+    for b, items in sub_brands.items():
+        gone = hidden.per_brand.get(b)
+        if gone:
+            sub_brands[b] = {k: v for k, v in items.items() if k not in gone}
+    if not hidden.brands_asked:
+        sub_brands = {}
+    return sub_answers, sub_brands
+
+
 def _check(state: AppState, ref: SurveyRef, steps: list[Step], index: int, answers: Answers, row: Draft,
            inv: Invitation | None, lang: str, whole: bool) -> tuple[dict[str, str], list[str]]:
     """The validation errors a POST found, recomputed from the saved draft for the page it redirected to."""
-    sub_answers, sub_brands = _submission(ref, answers)
+    sub_answers, sub_brands = _submission(ref, answers, inv)
     if not whole:
         book = codebook_for_json(ref.definition_json)
         return _page_errors(book.encode, sub_answers, sub_brands, fixed_segments(inv), answers, steps[index - 1],
@@ -388,7 +413,7 @@ def post(state: AppState, ref: SurveyRef, form: dict[str, Any], *, accept_langua
         return to_page(stored, index, negotiate(go[5:], None, d))
 
     book = codebook_for_json(ref.definition_json)
-    sub_answers, sub_brands = _submission(ref, answers)
+    sub_answers, sub_brands = _submission(ref, answers, inv)
     errors = _page_errors(book.encode, sub_answers, sub_brands, fixed_segments(inv), answers, steps[index - 1],
                           lang)
     if errors:

@@ -3,13 +3,16 @@
 Sections are grouped by their ``page:`` number (a section without one joins the page before it). A page with
 per-brand sections is preceded, once, by a step where the respondent picks the brands they know, and is then
 shown once per picked brand (own brand first), so a phone never has to show every brand's ratings at once.
-Items an invitation already answers (segment values) are left out, and a step left empty disappears.
+Items an invitation already answers (segment values) are left out, and so are items the respondent's own saved
+answers hide (``show_if``, evaluated by the codebook on every page request); a step left empty disappears, so
+Next and Previous jump over a page whose items are all hidden and the progress bar counts only pages shown.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from survey_defs.codebook.visibility import Hidden
 from survey_defs.schema import Item, Section, SurveyDefinition
 
 BRANDS_FIELD = "brands"
@@ -49,31 +52,37 @@ def pages(definition: SurveyDefinition) -> list[list[Section]]:
     return [groups[k] for k in sorted(groups)]
 
 
-def build_steps(definition: SurveyDefinition, chosen: list[str], skip: set[str] | frozenset[str] = frozenset()
-                ) -> list[Step]:
-    """The steps for a respondent who picked ``chosen`` brands and need not answer the ``skip`` items."""
+def build_steps(definition: SurveyDefinition, chosen: list[str], skip: set[str] | frozenset[str] = frozenset(),
+                hidden: Hidden | None = None) -> list[Step]:
+    """The steps for a respondent who picked ``chosen`` brands, need not answer the ``skip`` items, and whose
+    answers hide the ``hidden`` items (None: show every item)."""
     order = [b for b in brand_order(definition) if b in chosen]
     steps: list[Step] = []
     picker_added = False
 
-    def shown(secs: list[Section]) -> tuple[tuple[Section, tuple[Item, ...]], ...]:
+    def shown(secs: list[Section], brand: str | None, conditional: bool
+              ) -> tuple[tuple[Section, tuple[Item, ...]], ...]:
         out = []
         for s in secs:
-            items = tuple(it for it in s.items if it.id not in skip)
+            items = tuple(it for it in s.items if it.id not in skip
+                          and not (conditional and hidden is not None and hidden.hides(it.id, brand)))
             if items:
                 out.append((s, items))
         return tuple(out)
 
     for secs in pages(definition):
-        plain = shown([s for s in secs if not s.per_brand])
-        branded = shown([s for s in secs if s.per_brand])
+        plain = shown([s for s in secs if not s.per_brand], None, True)
+        per = [s for s in secs if s.per_brand]
         if plain:
             steps.append(Step("items", plain))
-        if branded:
+        if shown(per, None, False) and (hidden is None or hidden.brands_asked):
             if not picker_added:
                 steps.append(Step("brands"))
                 picker_added = True
-            steps.extend(Step("items", branded, brand=b) for b in order)
+            for b in order:
+                branded = shown(per, b, True)
+                if branded:
+                    steps.append(Step("items", branded, brand=b))
     return steps or [Step("items", ())]
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from survey_defs.codebook.items import ItemCodec, compile_item
 from survey_defs.codebook.table import CODE_DTYPE, pack_codes, split_text_key, text_key
 from survey_defs.codebook.text import MAX_TEXT, clean_text
+from survey_defs.codebook.visibility import Hidden, Visibility
 from survey_defs.schema import MISSING_CODE, SurveyDefinition
 
 Loc = list[Any]
@@ -68,6 +69,7 @@ class Codebook:
         for w in d.waves:
             for label in w.label.values():
                 self._wave_names.setdefault(label.strip(), w.id)
+        self.visibility = Visibility(d, self.codecs)
 
     # ------------------------------------------------------------------ lookups
     def brand_index(self, value: str) -> int:
@@ -128,8 +130,15 @@ class Codebook:
                     resp[c.column] = code
                     continue
             self._put(iid, raw, resp, texts, errors, ["answers", iid], brand_id=None)
+        vis = self.visibility
+        hidden_text: set[str] = set()
+        if vis.resp:
+            for iid, why, answered in vis.hide(resp, None, texts, None):
+                if answered:
+                    errors.append((["answers", iid], f"not asked: shown only if {why}"))
+                hidden_text.add(iid)
         brands = brands or {}
-        if self.brand_item_ids and not brands:
+        if self.brand_item_ids and not brands and vis.brands_asked(resp):
             errors.append((["brands"], "rate at least one brand"))
         for b, items in brands.items():
             bi = self.brand_pos.get(b)
@@ -148,6 +157,10 @@ class Codebook:
                         row[c.column] = code
                         continue
                 self._put(iid, raw, row, texts, errors, ["brands", b, iid], brand_id=b)
+            if vis.brand:
+                for iid, why, answered in vis.hide(resp, row, texts, b):
+                    if answered:
+                        errors.append((["brands", b, iid], f"not asked: shown only if {why}"))
             for col, iid in self.required_brand:
                 if row[col] == MISSING_CODE and iid not in items:
                     errors.append((["brands", b, iid], "this item is required"))
@@ -155,7 +168,7 @@ class Codebook:
             if resp[col] == MISSING_CODE and iid not in merged:
                 errors.append((["answers", iid], "this item is required"))
         for iid in self.required_text:
-            if not texts.get(iid):
+            if not texts.get(iid) and iid not in hidden_text:
                 errors.append((["answers", iid], "this item is required"))
         if errors:
             raise AnswerErrors(errors)
@@ -189,6 +202,36 @@ class Codebook:
         except ValueError as e:
             errors.append((loc, str(e)))
 
+    # ------------------------------------------------------------------ show_if
+    def hidden(self, answers: Mapping[str, Any], brands: Mapping[str, Mapping[str, Any]]) -> Hidden:
+        """Which items the respondent's own answers hide (``show_if``), read leniently from raw answers as a
+        form holds them (an answer that does not parse counts as unanswered): the web form's pages."""
+        vis = self.visibility
+        if not vis.any:
+            return Hidden(frozenset(), {}, True)
+        resp = [MISSING_CODE] * len(self.resp_ids)
+        for iid, raw in answers.items():
+            c = self.codecs.get(iid)
+            if c is not None and not c.per_brand:
+                resp[c.column] = _lenient(c, raw)
+        gone = frozenset(iid for iid, _, _ in vis.hide(resp, None, {}, None))
+        per_brand: dict[str, frozenset[str]] = {}
+        for b, items in brands.items():
+            row = [MISSING_CODE] * len(self.brand_item_ids)
+            for iid, raw in items.items():
+                c = self.codecs.get(iid)
+                if c is not None and c.per_brand:
+                    row[c.column] = _lenient(c, raw)
+            per_brand[b] = frozenset(iid for iid, _, _ in vis.hide(resp, row, {}, b))
+        return Hidden(gone, per_brand, vis.brands_asked(resp))
+
+    def hidden_rows(self, resp: np.ndarray, brand_rows: np.ndarray | None
+                    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """For n rows of codes (respondent-level codes, and the per-brand codes of the one brand each row rates,
+        or None): which codes the rows' own answers hide, per respondent-level and per-brand column, and per
+        conditional text item which rows hide it. The same conditions as `encode`, over arrays (import)."""
+        return self.visibility.masks(resp, brand_rows)
+
     # ------------------------------------------------------------------ decode
     def decode(self, answers: bytes, brand_answers: bytes, texts: str | None,
                labels: str | None = None) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -221,6 +264,13 @@ class Codebook:
             d.update(brand_texts.get(b, {}))
             brands[b] = d
         return out, brands
+
+
+def _lenient(c: ItemCodec, raw: Any) -> int:
+    try:
+        return c.parse(raw)
+    except ValueError:
+        return MISSING_CODE
 
 
 @lru_cache(maxsize=256)

@@ -1,7 +1,8 @@
 """What one item accepts as an answer, and the code each answer is stored as.
 
 Codes (docs/DESIGN.md, "Answer codes"): likert/nps store the raw scale value, yes/no 1/0, choice the option's
-0-based index; ``-1`` is not answered and ``-2`` is "not applicable / don't know".
+0-based index; ``-1`` is not answered, ``-2`` is "not applicable / don't know" and ``-3`` is "not asked" (hidden
+by ``show_if``; written as an empty cell, and read back from one by `Codebook.hidden_rows`).
 
 The spellings accepted are the same whatever the door: a JSON number or string, a form field, a CSV or XLSX cell.
 For every item: an empty value is not answered. By type:
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from survey_defs.schema import MISSING_CODE, NA_CODE, Item, SurveyDefinition
+from survey_defs.schema import HIDDEN_CODE, MISSING_CODE, NA_CODE, Item, SurveyDefinition
 
 #: Words meaning "not applicable / don't know", compared ignoring case.
 NA_WORDS: frozenset[str] = frozenset({"na", "n/a", "dk", "not applicable", "don't know", "不适用", "不知道", "不清楚"})
@@ -132,7 +133,7 @@ class ItemCodec:
     def render(self, code: int, labels: str | None = None) -> Any:
         """A stored code back to its JSON/table value: number, option code, ``"NA"``, None; or a label in
         ``labels`` (a language), which `parse` reads back to the same code."""
-        if code == MISSING_CODE:
+        if code in (MISSING_CODE, HIDDEN_CODE):
             return None
         it = self.item
         if code == NA_CODE:

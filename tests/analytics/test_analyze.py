@@ -19,7 +19,7 @@ FIGURE_NUMBERS = {"value", "n", "se", "n_eff", "ci", "boxes", "promoters", "pass
                   "share"}
 # docs/analytics-json.md, "Numbers that are not figures": bare numbers allowed under these keys ...
 NOT_FIGURE_KEYS = {
-    "n", "n_a", "n_b", "n_pairs", "n_boot", "n_tests", "n_missing", "n_na", "count", "unknown", "min_n",
+    "n", "n_a", "n_b", "n_pairs", "n_boot", "n_tests", "n_missing", "n_na", "n_hidden", "count", "unknown", "min_n",
     "responses", "filtered", "analysed", "n_eff", "n_failed", "n_trimmed", "iterations", "max_iter",
     "n_before", "n_after", "n_excluded", "level",
     "statistic", "df", "p_value", "p_holm", "alpha", "diff",

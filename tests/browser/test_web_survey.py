@@ -268,6 +268,15 @@ def test_english_anonymous(service: Service, browser: Any) -> None:
                         "a:q_continue": "3", "a:q_complained": "1"})
     page.screenshot(path=SHOTS / "en-overall.png", full_page=True)
     press(page, "Next")
+    # "Yes, I complained": the complaint page (show_if: q_complained == yes), counted now that it is shown.
+    assert "Page 5 of 6" in page.locator(".progress").inner_text()
+    assert "Was your complaint resolved?" in page.inner_text("main")
+    pick(page, "a:q_complaint_resolved", "0")
+    pick(page, "a:q_complaint_handling_sat", "2")
+    big_targets(page)
+    page.screenshot(path=SHOTS / "en-conditional.png", full_page=True)
+    press(page, "Next")
+    assert "Page 6 of 6" in page.locator(".progress").inner_text()
     pick(page, "a:q_age", "20-34")
     page.screenshot(path=SHOTS / "en-last.png", full_page=True)
     press(page, "Submit")
@@ -278,6 +287,7 @@ def test_english_anonymous(service: Service, browser: Any) -> None:
     assert len(recs) == 1
     rec = recs[0]
     assert rec["answers"]["q_customer_type"] == "non_residential" and rec["answers"]["q_complained"] == 1
+    assert rec["answers"]["q_complaint_resolved"] == 0 and rec["answers"]["q_complaint_handling_sat"] == 2
     assert rec["brands"] == {"jiangcheng": {**{k: (v if v == "NA" else int(v)) for k, v in BRAND.items()},
                                             "q_price": 2}}
     # The thank-you page's language switch shows the same thanks in Chinese.
@@ -287,6 +297,35 @@ def test_english_anonymous(service: Service, browser: Any) -> None:
     # The same browser comes back: already answered.
     page.goto(f"{service.base}/s/{SLUG}")
     assert page.locator("h1").inner_text() == "You have already answered this survey"
+    ctx.close()
+
+
+def test_conditional_page_in_chinese(service: Service, browser: Any) -> None:
+    """The complaint page appears only after "是" and is skipped after "否", in both directions."""
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = ctx.new_page()
+    page.goto(f"{service.base}/s/{SLUG}")
+    for name, v in (("a:q_customer_type", "residential"), ("a:q_region", "urban"), ("a:q_usage", "100-300")):
+        pick(page, name, v)
+    press(page, "下一页")
+    page.locator('input[name="brands"][value="jiangcheng"]').check()
+    press(page, "下一页")
+    rate_brand(page, "jiangcheng")
+    press(page, "下一页")
+    pick_overall(page, {"a:q_overall": "2", "a:q_sat_expect": "2", "a:q_sat_ideal": "2", "a:q_recommend": "3",
+                        "a:q_continue": "2", "a:q_complained": "0"})
+    assert "第 4 / 5 页" in page.locator(".progress").inner_text()  # no complaint yet: the page is not counted
+    press(page, "下一页")
+    assert "第 5 / 5 页" in page.locator(".progress").inner_text() and page.locator('[name="a:q_age"]').count()
+    press(page, "上一页")
+    pick(page, "a:q_complained", "1")
+    press(page, "下一页")
+    assert "第 5 / 6 页" in page.locator(".progress").inner_text()
+    assert "您的投诉问题最终得到解决了吗？" in page.inner_text("main")
+    pick(page, "a:q_complaint_resolved", "1")
+    pick(page, "a:q_complaint_handling_sat", "4")
+    no_sideways_scroll(page)
+    page.screenshot(path=SHOTS / "zh-conditional.png", full_page=True)
     ctx.close()
 
 

@@ -145,6 +145,8 @@ class Checker:
         self._keys: pd.Series | None = None
         self._str: dict[str, pd.Series] = {}
         self._factors: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self._answers: dict[str, tuple[np.ndarray, np.ndarray, dict[int, str]]] | None = None
+        self._hidden: tuple[dict[str, np.ndarray], dict[str, str]] | None = None
 
     # ---------------------------------------------------------------- helpers
     def col(self, name: str) -> pd.Series:
@@ -359,19 +361,55 @@ class Checker:
                 self.found.flag(bad, name, lambda r, s=s, z=zone: (
                     f"not an ISO 8601 time, or a local time a clock change skips or repeats: {_short(s.iloc[r])!r}{z}"))
 
+    def answers(self) -> dict[str, tuple[np.ndarray, np.ndarray, dict[int, str]]]:
+        """Every coded item column through the codebook, once: (codes per row, refused mask, reasons)."""
+        if self._answers is None:
+            d = self.d
+            self._answers = {iid: _answer_codes(d, iid, self.df[iid])
+                             for iid in d.respondent_item_ids + d.brand_item_ids if iid in self.df.columns}
+        return self._answers
+
+    def hidden(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Per conditional item, the rows whose own answers hide it (``show_if``), and the condition of each:
+        asked of the codebook (`Codebook.hidden_rows`), with a refused cell read as unanswered."""
+        book = codebook_of(self.d)
+        if not book.visibility.any:
+            return {}, {}
+        if self._hidden is not None:
+            return self._hidden
+        d, answers = self.d, self.answers()
+
+        def matrix(ids: list[str]) -> np.ndarray:
+            m = np.full((self.n, len(ids)), MISSING_CODE, dtype=np.int16)
+            for j, iid in enumerate(ids):
+                if iid in answers:
+                    codes, bad, _ = answers[iid]
+                    m[:, j] = np.where(bad, MISSING_CODE, codes)
+            return m
+
+        hr, hb, ht = book.hidden_rows(matrix(d.respondent_item_ids),
+                                      matrix(d.brand_item_ids) if d.brand_item_ids else None)
+        out = {iid: hr[:, j] for j, iid in enumerate(d.respondent_item_ids) if hr[:, j].any()}
+        out.update({iid: hb[:, j] for j, iid in enumerate(d.brand_item_ids) if hb[:, j].any()})
+        out.update({iid: m for iid, m in ht.items() if m.any()})
+        self._hidden = out, {iid: book.visibility.condition(iid) or "" for iid in out}
+        return self._hidden
+
     def items(self) -> None:
         d = self.d
-        for iid in d.respondent_item_ids + d.brand_item_ids:
-            if iid not in self.df.columns:
-                continue
-            raw = self.df[iid]
-            codes, bad, why = _answer_codes(d, iid, raw)
+        hidden, why_hidden = self.hidden()
+        for iid, (codes, bad, why) in self.answers().items():
             inv, uniq = self.factor(iid)
             by_value = {str(uniq[k]).strip(): m for k, m in why.items()} if why else {}
             self.found.flag(bad, iid, lambda r, inv=inv, uniq=uniq, by_value=by_value: by_value.get(
                 str(uniq[inv[r]]).strip(), f"{_short(uniq[inv[r]])!r} is not a valid answer"))
+            hid = hidden.get(iid)
+            if hid is not None:
+                self.found.flag(hid & ~bad & (codes != MISSING_CODE), iid,
+                                lambda r, c=why_hidden[iid]: f"not asked: shown only if {c}; leave it empty")
             if d.item(iid).required:
-                self.found.flag(codes == MISSING_CODE, iid, lambda r: "this item is required")
+                missing = codes == MISSING_CODE
+                self.found.flag(missing if hid is None else missing & ~hid, iid, lambda r: "this item is required")
             if iid in d.respondent_item_ids:
                 self.disagree(iid, np.where(bad, _BAD, codes),
                               lambda r, inv=inv, uniq=uniq: f"answer {_short(uniq[inv[r]])!r}")
@@ -388,8 +426,16 @@ class Checker:
             self._control(tid)
             self.flag_values(tid, lambda v: len(v) > MAX_TEXT,
                              lambda v: f"the text is longer than {MAX_TEXT} characters")
-            if d.item(tid).required:
+            cond = codebook_of(d).visibility.condition(tid)  # only a conditional text item costs the evaluation
+            hid = self.hidden()[0].get(tid) if cond is not None else None
+            if hid is not None:
+                self.found.flag(hid & (self.col(tid) != "").to_numpy(dtype=bool), tid,
+                                lambda r, c=cond: f"not asked: shown only if {c}; leave it empty")
+            if d.item(tid).required and hid is None:
                 self.flag_values(tid, lambda v: v == "", lambda v: "this item is required")
+            elif d.item(tid).required:
+                self.found.flag((self.col(tid) == "").to_numpy(dtype=bool) & ~hid, tid,
+                                lambda r: "this item is required")
             if not d.is_per_brand(tid):
                 self.disagree(tid, self.canonical(tid),
                               lambda r, inv=inv, uniq=uniq: f"the text {_short(uniq[inv[r]])!r}")
