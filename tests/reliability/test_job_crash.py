@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -99,6 +102,45 @@ def test_two_workers_drain_one_redis_queue(engine: Engine, store_url: str, tmp_p
         assert (Path(s.artifacts_dir) / f"{j.id}.pdf").read_bytes().startswith(b"%PDF")
 
 
+def _finished(c: Any, url: str) -> dict[str, Any] | None:
+    j: dict[str, Any] = c.get(url).json()
+    return j if j["status"] in ("done", "failed") else None
+
+
 def test_job_ids_are_unguessable() -> None:
     ids = {new_job_id() for _ in range(1000)}
     assert len(ids) == 1000 and all(len(i) == 22 for i in ids)
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_csi_serve_runs_an_embedded_worker_with_the_embedded_queue(engine: Engine, store_url: str,
+                                                                   tmp_path: Path) -> None:
+    """The demo setting: `csi serve` with a SQLite store and no CSI_QUEUE_URL makes the reports it is asked for,
+    with no other process; with --no-worker the job waits for one."""
+    import httpx
+
+    from service.staff.keys import create_key
+    from tests.reliability.test_access import ENTRY_POINTS, _serving
+
+    slug = publish_with_responses(engine, tmp_path, "nps_quick", n=60)
+    auth = {"Authorization": f"Bearer {create_key(engine, 'analyst')[1]}"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSI_")}
+    env.update({"CSI_DATABASE_URL": store_url, "CSI_ARTIFACTS_DIR": str(tmp_path / "art"),
+                "CSI_QUEUE_NAME": "serve-test"})
+    for flag, expect in (("--no-worker", "queued"), (None, "done")):
+        cmd = [*ENTRY_POINTS["csi serve"], *([flag] if flag else [])]
+        with _serving(cmd, env) as base, httpx.Client(base_url=base, headers=auth, timeout=30) as c:
+            r = c.post(f"/api/v1/surveys/{slug}/reports", json={"format": "pdf", "lang": "en"})
+            assert r.status_code == 202, r.text
+            url = r.headers["location"]
+            if expect == "queued":
+                time.sleep(3)
+                assert c.get(url).json()["status"] == "queued"
+                continue
+            job = wait_for(partial(_finished, c, url), 120, every=0.3, message="the embedded worker's report")
+            assert job["status"] == "done", job
+            f = c.get(f"{url}/file")
+            assert f.status_code == 200 and f.headers["content-type"] == "application/pdf"
+            assert f.content.startswith(b"%PDF")
+    assert (tmp_path / "csi-queue.db").exists()  # the embedded queue, next to the store
