@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey  # type: ignore[import-untyped]
 
 from service.settings import Settings
 
@@ -47,7 +47,7 @@ class JobQueue:
     def __init__(self, settings: Settings):
         self.url = settings.queue
         self.huey = make_huey(self.url, settings.queue_name)
-        self._runner: Callable[[str], None] | None = None
+        self._runner: Callable[[str], object] | None = None
 
         def run_job(job_id: str) -> None:
             if self._runner is None:
@@ -65,7 +65,7 @@ class JobQueue:
     def enqueue(self, job_id: str) -> None:
         self._task(job_id)
 
-    def bind(self, runner: Callable[[str], None]) -> None:
+    def bind(self, runner: Callable[[str], object]) -> None:
         """Run ``runner(job_id)`` for each message this process's consumer takes."""
         self._runner = runner
 

@@ -104,7 +104,8 @@ def get_job(engine: Engine, job_id: str) -> Job:
 
 def survey_slug(engine: Engine, survey_id: int) -> str:
     with engine.connect() as c:
-        return str(c.execute(select(Survey.slug).where(Survey.id == survey_id)).scalar_one())  # type: ignore[arg-type]
+        t = Survey.__table__  # type: ignore[attr-defined]
+        return str(c.execute(select(t.c.slug).where(t.c.id == survey_id)).scalar_one())
 
 
 def list_reports(engine: Engine, slug: str) -> list[Job]:
@@ -150,6 +151,7 @@ def delete_job(engine: Engine, settings: Settings, job_id: str, key: ApiKey) -> 
         raise Conflict(f"job {job_id} is {job.status}; only a finished job can be deleted", loc=["path", "job_id"])
     if job.artifact:
         (Path(settings.artifacts_dir) / job.artifact).unlink(missing_ok=True)
+    # Audit hook: audit.record("report.delete", job_id, who) once service/accounts provides `audit.record`.
 
 
 @dataclass

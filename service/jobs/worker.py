@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 
-from huey.consumer import Consumer
+from huey.consumer import Consumer  # type: ignore[import-untyped]
 from sqlalchemy import Engine
 
 from service.jobs.queue import JobQueue
