@@ -7,7 +7,7 @@ one set of defaults, and so that importing `reports` does not import WeasyPrint.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from analytics.data import ResponseData
@@ -34,19 +34,23 @@ def render_report(
     organisation: str | None = None,
     template: str = "csi_standard",
     extras: Mapping[str, Any] | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> bytes:
     """The report as bytes (PDF, or UTF-8 HTML with interactive charts). Raises `ReportError`.
 
     ``data`` is every response of the survey (the trend needs all waves); ``analysis`` is
     ``analytics.analyze(definition, data, wave=wave)``; ``wave=None`` is a report over every wave pooled (callers
     that mean "the latest period" resolve it first with `reports.extras.latest_wave`, as `service.reporting` does).
-    Pass ``extras`` to reuse them across languages/formats.
+    Pass ``extras`` to reuse them across languages/formats. ``on_stage`` is told ``"charts"`` (extras, context and
+    its chart images) and then ``"render"`` (the PDF or HTML), so a background job can show where it is.
     """
     if lang not in LANGUAGES:
         raise ReportError(f"unsupported report language {lang!r}; choose one of {', '.join(LANGUAGES)}")
     check_language(lang, template)
     if fmt not in FORMATS:
         raise ReportError(f"unsupported report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if on_stage is not None:
+        on_stage("charts")
     try:
         ex = extras if extras is not None else compute_extras(definition, data, analysis, wave=wave)
         ctx = build_context(definition, analysis, ex, lang=lang, generated=generated, organisation=organisation,
@@ -55,6 +59,8 @@ def render_report(
         raise
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportError(f"cannot build the report context: {type(exc).__name__}: {exc}") from exc
+    if on_stage is not None:
+        on_stage("render")
     if fmt == "pdf":
         return render_pdf(ctx, template)
     return render_html(ctx, template, interactive=True).encode("utf-8")

@@ -23,6 +23,7 @@ from service.api.ratelimit import RateLimit
 from service.errors import AppError
 from service.fieldwork import endpoints as fieldwork_endpoints
 from service.invitations import endpoints as invitations
+from service.jobs import endpoints as jobs
 from service.responses.writer import GroupCommitWriter
 from service.settings import Settings, get_settings
 from service.store.engine import make_engine
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             with contextlib.suppress(asyncio.CancelledError):
                 await purging
             state.writer.close()
+            if state.queue is not None:
+                state.queue.close()
 
     app = FastAPI(
         title="CSI survey and analytics service",
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(invitations.router)
     app.include_router(fieldwork_endpoints.router)
     app.include_router(unsubscribe.router)
+    app.include_router(jobs.router)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outermost: a limited client is answered before its body is read.

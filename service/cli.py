@@ -718,6 +718,10 @@ def serve(
     forwarded_allow_ips: Annotated[str, typer.Option(
         help="comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto to believe ('*': any); "
              "default none: the client address is the connection's peer")] = "",
+    worker: Annotated[Optional[bool], typer.Option(  # noqa: UP045
+        "--worker/--no-worker", help="run a background-job worker (one thread) in this process; default: on with "
+                                     "the embedded queue (CSI_QUEUE_URL sqlite:///...), off with Redis, where "
+                                     "`csi worker` processes do it")] = None,
 ) -> None:
     """Run the service with uvicorn (the schema must be up to date: `csi db upgrade`).
 
@@ -727,10 +731,53 @@ def serve(
     """
     import uvicorn
 
-    _ready_engine()
+    from service.settings import get_settings
+
+    engine = _ready_engine()
+    settings = get_settings()
+    embedded_queue = settings.queue.startswith("sqlite:///")
+    job_worker = None
+    if worker if worker is not None else embedded_queue:
+        from service.jobs.worker import Worker
+
+        job_worker = Worker(settings, engine, threads=1)
+        job_worker.start()
     ips = forwarded_allow_ips.strip()
-    uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", proxy_headers=bool(ips), forwarded_allow_ips=ips or None)
+    try:
+        uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning", proxy_headers=bool(ips), forwarded_allow_ips=ips or None)
+    finally:
+        if job_worker is not None:
+            job_worker.stop(graceful=False)  # a report cut short is retried by the next worker (its heartbeat stops)
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(min=1, help="jobs run at once (memory: up to this many times "
+                                                     "CSI_MAX_ANALYSIS_BYTES)")] = 1,
+    poll: Annotated[float, typer.Option(min=0.05, help="longest wait between looks at an idle embedded queue "
+                                                       "(seconds; Redis is not polled)")] = 1.0,
+) -> None:
+    """Run background jobs (reports) from the queue (CSI_QUEUE_URL) until SIGINT/SIGTERM.
+
+    Several workers, on several machines, may share a Redis queue and the PostgreSQL store. Each also requeues
+    the jobs of workers that died (no heartbeat for CSI_JOB_STALE_AFTER_S) and deletes report files older than
+    CSI_ARTIFACTS_RETENTION_DAYS.
+    """
+    import logging
+
+    from service.jobs.worker import Worker
+    from service.settings import get_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    try:
+        w = Worker(settings, _ready_engine(), threads=threads, poll_s=poll)
+    except ValueError as e:
+        _fail(str(e))
+    typer.echo(f"csi worker: {threads} thread(s), queue {settings.queue}, files in {settings.artifacts_dir}",
+               err=True)
+    w.run()
 
 
 def _parse_segments(pairs: list[str]) -> dict[str, str]:

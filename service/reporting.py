@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,28 @@ from service.errors import AppError
 from service.surveys.service import load_ref
 from survey_defs.schema import SurveyDefinition
 
-__all__ = ["WAVE_ALL", "ReportFailed", "build_report", "build_report_from_files", "resolve_wave", "write_demo_reports",
-           "write_report"]
+__all__ = [
+    "STAGES",
+    "WAVE_ALL",
+    "Progress",
+    "ReportFailed",
+    "build_report",
+    "build_report_from_files",
+    "check_report_request",
+    "resolve_wave",
+    "write_demo_reports",
+    "write_report",
+]
 
 #: ``wave`` value for a report over every wave pooled.
 WAVE_ALL = "all"
+
+#: A report's stages and the percent done when each starts (a background job shows them: service/jobs). The
+#: percents are rough shares of a PDF's time (rendering and the charts dominate); they only need to move forward.
+STAGES: dict[str, int] = {"load": 0, "analyse": 15, "charts": 40, "render": 70, "write": 95}
+
+#: Told each stage's name and percent as it starts.
+Progress = Callable[[str, int], None]
 
 
 class ReportFailed(AppError):
@@ -54,6 +72,16 @@ def _check(definition: SurveyDefinition, lang: str, fmt: str, wave: str | None) 
                        f"pooled)", status_code=422, loc=["query", "wave"])
 
 
+def check_report_request(definition: SurveyDefinition, *, lang: str, fmt: str, wave: str | None,
+                         brand: str | None = None, segment: Mapping[str, str] | None = None) -> None:
+    """Raise a 422 `AppError` for an unknown language, format, wave, brand or segment option, before any work (the
+    report jobs' API checks a request with it before queueing it)."""
+    from service.analysis import _check_filters
+
+    _check(definition, lang, fmt, wave)
+    _check_filters(definition, None, brand, segment)
+
+
 def resolve_wave(definition: SurveyDefinition, data: ResponseData, wave: str | None) -> str | None:
     """The wave a report covers: ``wave`` itself; the latest wave with responses when ``wave`` is None; None (every
     wave pooled) for ``"all"`` or a definition without waves."""
@@ -65,29 +93,49 @@ def resolve_wave(definition: SurveyDefinition, data: ResponseData, wave: str | N
 
 
 def _render(definition: SurveyDefinition, data: ResponseData, *, lang: str, fmt: str, wave: str | None,
-            analysis: dict[str, Any] | None = None, extras: dict[str, Any] | None = None) -> bytes:
-    """Analyse (unless given) and render; ``wave`` is already resolved (`resolve_wave`): None = pooled."""
+            analysis: dict[str, Any] | None = None, extras: dict[str, Any] | None = None,
+            progress: Progress | None = None, brand: str | None = None,
+            segment: Mapping[str, str] | None = None) -> bytes:
+    """Analyse (unless given) and render; ``wave`` is already resolved (`resolve_wave`): None = pooled.
+
+    ``brand``/``segment`` only label the analysis's ``filters`` (``data`` is already filtered by them)."""
+    def on_stage(stage: str) -> None:
+        if progress is not None:
+            progress(stage, STAGES[stage])
+
     try:
-        result = analysis if analysis is not None else analyze(definition, data, wave=wave)
-        return render_report(definition, data, result, lang=lang, fmt=fmt, wave=wave, extras=extras)
+        on_stage("analyse")
+        result = analysis if analysis is not None else analyze(definition, data, wave=wave, brand=brand,
+                                                               segment=segment)
+        return render_report(definition, data, result, lang=lang, fmt=fmt, wave=wave, extras=extras,
+                             on_stage=on_stage)
     except ReportError as exc:
         raise ReportFailed(f"report rendering failed: {exc}") from exc
 
 
 def build_report(engine: Engine, slug: str, *, lang: str = "zh", fmt: str = "pdf", wave: str | None = None,
-                 max_bytes: int | None = None) -> bytes:
+                 max_bytes: int | None = None, brand: str | None = None, segment: Mapping[str, str] | None = None,
+                 progress: Progress | None = None) -> bytes:
     """The report of a stored survey (current definition), as PDF or HTML bytes.
 
     ``wave``: None for the latest wave with responses, a wave id, or ``"all"`` for every wave pooled. Reads the
     store once (`service.analysis.load_data`, every wave: the trend needs them) under the memory bound
     ``max_bytes`` (None: the ``CSI_MAX_ANALYSIS_BYTES`` setting; an oversized survey is refused with a 413 before
     any row is read), and analyses with the same defaults as `service.analysis.analyze_store`.
+
+    ``brand`` (respondents who rated it) and ``segment`` ({segment item: option code}) restrict the whole report,
+    the trend over waves included, to those respondents. ``progress`` is told each stage as it starts (`STAGES`).
     """
+    if progress is not None:
+        progress("load", STAGES["load"])
     ref = load_ref(engine, slug)
     d = ref.definition
-    _check(d, lang, fmt, wave)
+    check_report_request(d, lang=lang, fmt=fmt, wave=wave, brand=brand, segment=segment)
     data = load_data(engine, ref, max_bytes=max_bytes)
-    return _render(d, data, lang=lang, fmt=fmt, wave=resolve_wave(d, data, wave))
+    if brand is not None or segment:
+        data = data.filter(brand=brand, segment=segment)
+    return _render(d, data, lang=lang, fmt=fmt, wave=resolve_wave(d, data, wave), progress=progress, brand=brand,
+                   segment=segment or None)
 
 
 def build_report_from_files(

@@ -46,6 +46,34 @@ class Settings(BaseSettings):
     sms_webhook_url: str | None = None
     #: The address respondents reach the service at; the prefix of the links in invitations and QR codes.
     public_url: str = "http://127.0.0.1:8000"
+    #: The background-job queue (service/jobs): ``sqlite:///PATH`` is the embedded queue, a file next to the
+    #: store (default: ``<store>-queue.db`` beside a SQLite store, ``./csi-queue.db`` otherwise); ``redis://HOST:
+    #: PORT/DB`` is the shared queue for several workers on several machines (production, with PostgreSQL).
+    queue_url: str | None = None
+    #: The queue's name: Redis keys and the SQLite queue's rows are kept apart by it (one Redis, several services).
+    queue_name: str = Field(default="csi", min_length=1, max_length=64)
+    #: Where finished reports are written, one file per job named by the job id.
+    artifacts_dir: str = "./artifacts"
+    #: Days a finished report's file is kept; the workers delete older ones (the job row stays, marked expired).
+    artifacts_retention_days: float = Field(default=30, gt=0)
+    #: Times a job is started before a worker that died running it fails the job instead of retrying it.
+    job_max_attempts: int = Field(default=3, ge=1)
+    #: A running job's worker touches its row this often; workers look for dead workers' jobs this often too.
+    job_heartbeat_s: float = Field(default=5, gt=0)
+    #: A running job whose heartbeat is older than this is taken to have lost its worker (kill -9, OOM, power).
+    job_stale_after_s: float = Field(default=60, gt=0)
+
+    @property
+    def queue(self) -> str:
+        """`queue_url` or its default: the embedded SQLite queue next to a SQLite store."""
+        if self.queue_url:
+            return self.queue_url
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and self.database_url[len(prefix):] not in ("", ":memory:"):
+            db = self.database_url[len(prefix):]
+            stem = db[:-3] if db.endswith(".db") else db
+            return f"{prefix}{stem}-queue.db"
+        return f"{prefix}./csi-queue.db"
 
     @property
     def draft_ttl_s(self) -> float:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
@@ -15,6 +15,9 @@ from service.staff.keys import authenticate
 from service.store.tables import ApiKey
 from service.surveys.service import SurveyCache
 
+if TYPE_CHECKING:
+    from service.jobs.queue import JobQueue
+
 
 @dataclass
 class AppState:
@@ -23,6 +26,8 @@ class AppState:
     writer: GroupCommitWriter
     surveys: SurveyCache
     heavy: HeavyJobs
+    #: The background-job queue, opened on first use (service/jobs/endpoints.py `queue_of`).
+    queue: JobQueue | None = None
 
 
 async def get_state(request: Request) -> AppState:

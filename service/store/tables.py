@@ -184,3 +184,37 @@ class Draft(SQLModel, table=True):
     updated_at: float = Field(index=True)  # the expiry purge deletes by it (CSI_DRAFT_TTL_DAYS)
     submitted_at: float | None = None
     response_id: int | None = None
+
+
+class Job(SQLModel, table=True):
+    """A background job (a report): its parameters, who asked, and how it went, kept after it finished.
+
+    The queue (Huey, service/jobs/queue.py) carries only the id; the state lives here, so the console and the API
+    can list past reports with their parameters whichever queue backend runs, and a worker that dies mid-job is
+    noticed by its stale ``heartbeat_at`` and the job retried (at most ``CSI_JOB_MAX_ATTEMPTS`` starts).
+    ``id`` is random and unguessable (it names the artifact file too).
+    """
+
+    __tablename__ = "job"
+    id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=16)
+    survey_id: int = Field(foreign_key="survey.id", index=True)
+    params: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    requested_by: str = Field(max_length=128)
+    status: str = Field(default="queued", max_length=16, index=True)
+    stage: str | None = Field(default=None, max_length=16)
+    percent: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    attempts: int = 0
+    worker_id: str | None = Field(default=None, max_length=128)
+    heartbeat_at: float | None = None
+    #: When the id was last put on the queue (a queued job never picked up is put there again: a Redis restart
+    #: loses its list).
+    enqueued_at: float
+    artifact: str | None = Field(default=None, max_length=255)
+    artifact_bytes: int | None = None
+    created_at: float = Field(index=True)
+    started_at: float | None = None
+    finished_at: float | None = None
+    #: When the artifact was deleted by the retention purge (CSI_ARTIFACTS_RETENTION_DAYS); the row stays.
+    expired_at: float | None = None
