@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     #: Days an unfinished web draft is kept after its last save; the service purges older ones itself (hourly,
     #: service/web/drafts.py). A resume link of a purged draft shows the polite "unknown link" page.
     draft_ttl_days: float = Field(default=7, gt=0)
+    #: Minutes a staff console session may sit unused before it is ended (server-side; the cookie alone is
+    #: worthless once its row is gone). See service/accounts/sessions.py.
+    session_idle_minutes: float = Field(default=30, gt=0)
+    #: Hours after sign-in a console session ends however busy it is: a stolen cookie does not live forever.
+    session_max_hours: float = Field(default=12, gt=0)
+    #: Failed sign-ins per email within ``login_lock_minutes`` before that email is locked for as long.
+    login_max_failures: int = Field(default=5, ge=1)
+    #: Failed sign-ins per client address in the same window; higher than per email because an office shares
+    #: one address, and one colleague's typos must not lock everybody out.
+    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    login_lock_minutes: float = Field(default=15, gt=0)
 
     @property
     def draft_ttl_s(self) -> float:
