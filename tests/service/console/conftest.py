@@ -46,7 +46,7 @@ def sign_in(c: TestClient, email: str, password: str = PASSWORD, next_url: str |
     """What a browser does: open the login page (gets the form cookie and token), post the form."""
     page = c.get("/staff/login", params={"next": next_url} if next_url else None)
     assert page.status_code == 200, page.text
-    data = {"csrf": csrf_of(page.text), "email": email, "password": password}
+    data = {"csrf": csrf_of(page.text), "email": email, "password": password, "lang": "en"}
     if next_url:
         data["next"] = next_url
     return c.post("/staff/login", data=data, follow_redirects=False)
