@@ -29,12 +29,18 @@ def when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ts)) + " UTC"
 
 
+def day(ts: float | None) -> str:
+    """The UTC date only: lists of users and keys need the day; the audit log keeps the second."""
+    return "" if ts is None else time.strftime("%Y-%m-%d", time.gmtime(ts))
+
+
 @lru_cache(maxsize=1)
 def env() -> Environment:
     e = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                     trim_blocks=True, lstrip_blocks=True)
     e.globals["console_css_url"] = f"/static/{CSS_NAME}?v={css()[1]}"
     e.filters["when"] = when
+    e.filters["day"] = day
     return e
 
 
