@@ -20,6 +20,7 @@ from service.api.heavy import HeavyJobs
 from service.api.limits import BodyLimit
 from service.api.openapi import document_errors
 from service.api.ratelimit import RateLimit
+from service.console import install as install_console
 from service.errors import AppError
 from service.fieldwork import endpoints as fieldwork_endpoints
 from service.invitations import endpoints as invitations
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(unsubscribe.router)
     app.include_router(jobs.router)
     app.include_router(pages.router)
+    install_console(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outermost: a limited client is answered before its body is read.
     app.add_middleware(RateLimit, per_minute=settings.public_rate_limit_per_minute)

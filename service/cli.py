@@ -10,7 +10,7 @@ import typer
 
 app = typer.Typer(help="CSI survey and analytics service.", no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-staff_app = typer.Typer(help="Staff API keys.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff users (console sign-in) and API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 drafts_app = typer.Typer(help="Web survey drafts (answers in progress).", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
@@ -101,6 +101,35 @@ def create_key(
         _fail(e.message)
     typer.echo(secret)
     typer.echo(f"(key {row.id}, role {row.role}: keep this secret; it cannot be shown again)", err=True)
+
+
+def _read_password() -> str:
+    """From stdin when piped (one line, for scripts), else prompted twice without echo."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@staff_app.command("create-user")
+def create_user(
+    email: Annotated[str, typer.Argument(help="sign-in email (unique, case-insensitive)")],
+    role: Annotated[str, typer.Option(help="admin, analyst or viewer")],
+    name: Annotated[str, typer.Option(help="display name (default: the email's local part)")] = "",
+    lang: Annotated[str, typer.Option(help="console language: zh or en")] = "zh",
+) -> None:
+    """Create a console user; the password is read from stdin when piped, else prompted for twice."""
+    from service.accounts.service import create_user as mk
+    from service.errors import AppError, Invalid
+
+    engine = _ready_engine()
+    password = _read_password()
+    try:
+        row = mk(engine, "cli", email, password, role, name, lang, via="cli")
+    except Invalid as e:
+        _fail("; ".join(f"{loc[-1]}: {msg}" for loc, msg in e.errors), 2)
+    except AppError as e:
+        _fail(e.message, 2)
+    typer.echo(f"user {row.email} created (role {row.role}); sign in at /staff/login")
 
 
 @app.command()
@@ -734,6 +763,7 @@ def serve(
     from service.settings import get_settings
 
     engine = _ready_engine()
+    _print_urls(engine, host, port)
     settings = get_settings()
     embedded_queue = settings.queue.startswith("sqlite:///")
     job_worker = None
@@ -778,6 +808,21 @@ def worker(
     typer.echo(f"csi worker: {threads} thread(s), queue {settings.queue}, files in {settings.artifacts_dir}",
                err=True)
     w.run()
+
+
+def _print_urls(engine, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
+    """Where to go once it is up: the console (or its one-time setup), the API docs and each open survey."""
+    from service.accounts.service import setup_open
+    from service.surveys.service import list_surveys
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
+    first = setup_open(engine)
+    typer.echo(f"console   {base}/staff/{'setup  (no user yet: create the first admin here)' if first else ''}")
+    typer.echo(f"API docs  {base}/docs")
+    for s in list_surveys(engine):
+        if s["status"] == "open":
+            typer.echo(f"survey    {base}/s/{s['slug']}")
 
 
 def _parse_segments(pairs: list[str]) -> dict[str, str]:

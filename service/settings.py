@@ -74,6 +74,17 @@ class Settings(BaseSettings):
             stem = db[:-3] if db.endswith(".db") else db
             return f"{prefix}{stem}-queue.db"
         return f"{prefix}./csi-queue.db"
+    #: Minutes a staff console session may sit unused before it is ended (server-side; the cookie alone is
+    #: worthless once its row is gone). See service/accounts/sessions.py.
+    session_idle_minutes: float = Field(default=30, gt=0)
+    #: Hours after sign-in a console session ends however busy it is: a stolen cookie does not live forever.
+    session_max_hours: float = Field(default=12, gt=0)
+    #: Failed sign-ins per email within ``login_lock_minutes`` before that email is locked for as long.
+    login_max_failures: int = Field(default=5, ge=1)
+    #: Failed sign-ins per client address in the same window; higher than per email because an office shares
+    #: one address, and one colleague's typos must not lock everybody out.
+    login_max_failures_per_ip: int = Field(default=20, ge=1)
+    login_lock_minutes: float = Field(default=15, gt=0)
 
     @property
     def draft_ttl_s(self) -> float:

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from service import audit
 from service.api.content_type import JSON, YAML_TYPES, JsonBody, check_json, is_json
 from service.api.deps import Admin, Analyst, State
 from service.api.validation import body_error
@@ -211,9 +212,11 @@ def survey_report(
 
 
 @router.post("/keys", status_code=201, responses=AUTH)
-def create_key(body: KeyIn, state: State, _: Admin, __: JsonBody) -> dict[str, Any]:
+def create_key(body: KeyIn, request: Request, state: State, caller: Admin, __: JsonBody) -> dict[str, Any]:
     """The secret is returned once; only its hash is stored."""
     row, secret = keys.create_key(state.engine, body.role, body.name)
+    audit.record(state.engine, f"key:{caller.prefix}", "key.created", f"{row.prefix}… ({row.name})",
+                 {"id": row.id, "role": row.role, "via": "api"}, request.client.host if request.client else None)
     return {"id": row.id, "role": row.role, "name": row.name, "key": secret}
 
 
@@ -224,8 +227,10 @@ def list_keys(state: State, _: Admin) -> list[dict[str, Any]]:
 
 
 @router.delete("/keys/{key_id}", responses=AUTH)
-def revoke_key(key_id: int, state: State, _: Admin) -> dict[str, Any]:
+def revoke_key(key_id: int, request: Request, state: State, caller: Admin) -> dict[str, Any]:
     row = keys.revoke_key(state.engine, key_id)
+    audit.record(state.engine, f"key:{caller.prefix}", "key.revoked", f"{row.prefix}… ({row.name})",
+                 {"id": row.id, "via": "api"}, request.client.host if request.client else None)
     return {"id": row.id, "revoked": True}
 
 

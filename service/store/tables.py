@@ -218,3 +218,62 @@ class Job(SQLModel, table=True):
     finished_at: float | None = None
     #: When the artifact was deleted by the retention purge (CSI_ARTIFACTS_RETENTION_DAYS); the row stays.
     expired_at: float | None = None
+class StaffUser(SQLModel, table=True):
+    """A person who signs in to the staff console (machines use ``api_key`` instead).
+
+    ``email`` is stored case-folded, so the unique index makes it unique case-insensitively on both stores.
+    ``password_hash`` is an argon2id PHC string (service/accounts/passwords.py); a disabled user keeps the row
+    (the audit log points at it) but cannot sign in.
+    """
+
+    __tablename__ = "staff_user"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)
+    name: str = Field(max_length=128)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    lang: str = Field(default="zh", max_length=8)
+    created_at: float
+    disabled_at: float | None = None
+
+
+class StaffSession(SQLModel, table=True):
+    """A signed-in browser. ``id`` is the SHA-256 of the cookie's random secret (a copy of the table signs
+    no one in); ``csrf`` is the synchroniser token of the session's forms."""
+
+    __tablename__ = "staff_session"
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="staff_user.id", index=True)
+    csrf: str = Field(max_length=64)
+    created_at: float
+    last_seen: float
+    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=255)
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed sign-in, counted per email and per client address by the throttle (service/accounts/throttle.py).
+
+    The email is recorded as typed (case-folded) whether or not an account has it, so a lock-out looks the same
+    for unknown and known addresses.
+    """
+
+    __tablename__ = "login_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, index=True)
+    ip: str = Field(max_length=64, index=True)
+    at: float = Field(index=True)
+
+
+class AuditLog(SQLModel, table=True):
+    """Who did what to which thing, when and from where; rows are only ever added (service/audit)."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: float = Field(index=True)
+    actor_id: int | None = Field(default=None, index=True)
+    actor: str = Field(max_length=254)
+    action: str = Field(max_length=64, index=True)
+    target: str = Field(default="", max_length=255)
+    details: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    ip: str | None = Field(default=None, max_length=64)
