@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 
+from service import audit
 from service.errors import AppError, Conflict, Gone, NotFound
 from service.jobs import repository
 from service.jobs.queue import JobQueue
@@ -82,8 +83,7 @@ def submit_report(engine: Engine, queue: JobQueue, slug: str, body: ReportIn, re
         reason = f"the job queue ({_safe_url(queue.url)}) could not be reached: {type(exc).__name__}"
         repository.fail_queued(engine, job.id, time.time(), reason)
         raise QueueUnavailable(f"{reason}; retry later", headers={"Retry-After": "30"}) from exc
-    # Audit hook: record who requested which report (audit.record("report.request", ...)) once service/accounts
-    # provides `audit.record` (issue 13 part 1); the job row already keeps requested_by and the parameters.
+    audit.record(engine, requested_by, "report.request", f"{slug}/{job.id}", body.model_dump(exclude_none=True))
     return job
 
 
@@ -151,7 +151,7 @@ def delete_job(engine: Engine, settings: Settings, job_id: str, key: ApiKey) -> 
         raise Conflict(f"job {job_id} is {job.status}; only a finished job can be deleted", loc=["path", "job_id"])
     if job.artifact:
         (Path(settings.artifacts_dir) / job.artifact).unlink(missing_ok=True)
-    # Audit hook: audit.record("report.delete", job_id, who) once service/accounts provides `audit.record`.
+    audit.record(engine, requester(key), "report.delete", job_id)
 
 
 @dataclass
