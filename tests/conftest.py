@@ -16,7 +16,8 @@ from service.store.migrate import upgrade
 
 PG_URL = os.environ.get("CSI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("CSI_REQUIRE_POSTGRES") == "1"
-TABLES = ("response", "import_batch", "draft", "invitation", "survey_version", "survey", "api_key")
+TABLES = ("response", "import_batch", "draft", "invitation", "screen_out", "survey_wave", "survey_version", "survey",
+          "api_key")
 
 
 def _pg_available() -> bool:

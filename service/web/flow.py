@@ -44,7 +44,7 @@ from service.web.drafts import Answers
 from service.web.i18n import item_message, negotiate, ui
 from service.web.layout import BRANDS_FIELD, Step, build_steps, field_name, step_of_field
 from service.web.view import message_context, page_context
-from survey_defs.codebook import AnswerErrors, codebook_for_json
+from survey_defs.codebook import OWN_REQUIRED, AnswerErrors, codebook_for_json
 
 log = logging.getLogger(__name__)
 
@@ -482,6 +482,9 @@ def _page_errors(encode: Any, sub_answers: dict[str, Any], sub_brands: dict[str,
     return {}
 
 
+OWN_PREFIX = OWN_REQUIRED.split("{", 1)[0]
+
+
 def _to_fields(errors: list[tuple[list[Any], str]], lang: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for loc, msg in errors:
@@ -491,7 +494,7 @@ def _to_fields(errors: list[tuple[list[Any], str]], lang: str) -> dict[str, str]
         elif parts[:1] == ["brands"] and len(parts) == 3:
             out.setdefault(field_name(str(parts[2]), str(parts[1])), item_message(msg, lang))
         elif parts[:1] == ["brands"]:
-            out.setdefault(BRANDS_FIELD, ui(lang)["choose_brand"])
+            out.setdefault(BRANDS_FIELD, ui(lang)["own_required" if msg.startswith(OWN_PREFIX) else "choose_brand"])
         else:
             out.setdefault("general:" + ".".join(map(str, parts)), msg)
     return out
