@@ -26,6 +26,7 @@ from service.responses.writer import GroupCommitWriter
 from service.settings import Settings, get_settings
 from service.store.engine import make_engine
 from service.store.migrate import check_schema, head_revision
+from service.surveys import endpoints as wave_endpoints
 from service.surveys.service import SurveyCache
 from service.web import errors as web_errors
 from service.web import pages
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(collector.router)
     app.include_router(staff.router)
     app.include_router(invitations.router)
+    app.include_router(wave_endpoints.router)
     app.include_router(pages.router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Outermost: a limited client is answered before its body is read.

@@ -105,8 +105,12 @@ def create_key(
 def publish(
     file: Annotated[Optional[Path], typer.Argument(help="definition YAML")] = None,  # noqa: UP045
     template: Annotated[Optional[str], typer.Option(help="a built-in template name")] = None,  # noqa: UP045
+    base_url: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="public address of the service, for the printed link (default: CSI_PUBLIC_BASE_URL, else "
+             "http://127.0.0.1:8000)")] = None,
 ) -> None:
-    """Publish a definition as a new immutable version (unchanged definitions are not republished)."""
+    """Publish a definition as a new immutable version (unchanged definitions are not republished); prints the
+    survey's public link."""
     from service.surveys.service import DefinitionRejected
     from service.surveys.service import publish as pub
     from survey_defs import template_path
@@ -127,6 +131,10 @@ def publish(
             typer.echo(str(i), err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{ref.slug}: version {ref.version} {'published' if created else 'unchanged'}")
+    from service.settings import get_settings
+    from service.surveys.links import DEFAULT_BASE_URL, public_url
+
+    typer.echo(f"public URL: {public_url(base_url or get_settings().public_base_url or DEFAULT_BASE_URL, ref.slug)}")
 
 
 @app.command()
@@ -342,7 +350,15 @@ def serve(
     """
     import uvicorn
 
-    _ready_engine()
+    from service.settings import get_settings
+    from service.surveys.links import base_for, open_survey_urls
+
+    engine = _ready_engine()
+    base = base_for(host, port, get_settings().public_base_url)
+    urls = open_survey_urls(engine, base)
+    typer.echo(f"csi: serving on {base}; {len(urls)} open survey(s)" + (":" if urls else ""))
+    for slug, url in urls:
+        typer.echo(f"  {slug}: {url}")
     ips = forwarded_allow_ips.strip()
     uvicorn.run("service.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", proxy_headers=bool(ips), forwarded_allow_ips=ips or None)
@@ -501,3 +517,56 @@ def demo(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command()
+def waves(
+    slug: Annotated[str, typer.Argument(help="survey")],
+    set_: Annotated[Optional[str], typer.Option("--set", help="change this wave")] = None,  # noqa: UP045
+    add: Annotated[Optional[str], typer.Option(help="add a wave with this id")] = None,  # noqa: UP045
+    opens: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="ISO date (a whole day) or datetime; naive in the definition's time zone; 'none' clears")] = None,
+    closes: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="ISO date (inclusive: to the end of that day) or datetime; 'none' clears")] = None,
+    label_zh: Annotated[Optional[str], typer.Option(help="label in Chinese")] = None,  # noqa: UP045
+    label_en: Annotated[Optional[str], typer.Option(help="label in English")] = None,  # noqa: UP045
+) -> None:
+    """List a survey's wave calendar, or change (--set ID) or add (--add ID) a wave: no new version needed.
+
+    A web or API answer without a wave goes to the wave open at its submission time; with dated waves and none
+    open, the survey refuses answers (409) and the web page says it is not open now.
+    """
+    from service.errors import AppError, Invalid
+    from service.surveys import waves as cal
+    from service.surveys.service import load_ref
+
+    engine = _ready_engine()
+    if set_ is not None and add is not None:
+        _fail("give --set ID or --add ID, not both")
+    target = set_ if set_ is not None else add
+    try:
+        if target is not None:
+            kw: dict[str, object] = {}
+            for key, value in (("opens", opens), ("closes", closes)):
+                if value is not None:
+                    kw[key] = None if value.strip().lower() in ("", "none") else value
+            label = {k: v for k, v in (("zh", label_zh), ("en", label_en)) if v is not None} or None
+            if label is not None and set_ is not None:
+                ref = load_ref(engine, slug)
+                old = next((w.label for w in ref.definition.waves if w.id == set_), {})
+                label = {**old, **label}
+            w = cal.set_wave(engine, slug, target, label=label, add=add is not None, **kw)  # type: ignore[arg-type]
+            typer.echo(f"{slug}: wave {w.id} {'added' if add else 'changed'}")
+        ref = load_ref(engine, slug)
+        rows = cal.list_waves(engine, slug)
+    except Invalid as e:
+        for loc, msg in e.errors:
+            typer.echo(f"csi: --{loc[-1]}: {msg}", err=True)
+        raise typer.Exit(1) from None
+    except AppError as e:
+        _fail(e.message)
+    typer.echo(f"{slug}: {cal.calendar_summary(ref.definition)} (time zone {ref.definition.tz})")
+    lang = ref.definition.default_language
+    for w in rows:
+        label = w.label.get(lang) or next(iter(w.label.values()), "")
+        typer.echo(f"  {w.id:<12} {w.opens or '-':<19} {w.closes or '-':<19} {w.state:<9} {label}")

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     #: Days an unfinished web draft is kept after its last save; the service purges older ones itself (hourly,
     #: service/web/drafts.py). A resume link of a purged draft shows the polite "unknown link" page.
     draft_ttl_days: float = Field(default=7, gt=0)
+    #: The address respondents reach the service at (``https://survey.example.com``), for the survey links that
+    #: ``csi publish`` and ``csi serve`` print; unset: ``http://127.0.0.1:8000`` / where ``serve`` listens.
+    public_base_url: str | None = None
 
     @property
     def draft_ttl_s(self) -> float:
