@@ -515,10 +515,6 @@ def demo(
     sys.exit(run_demo(out, n_per_wave=n_per_wave))
 
 
-if __name__ == "__main__":
-    app()
-
-
 @app.command()
 def waves(
     slug: Annotated[str, typer.Argument(help="survey")],
@@ -570,3 +566,7 @@ def waves(
     for w in rows:
         label = w.label.get(lang) or next(iter(w.label.values()), "")
         typer.echo(f"  {w.id:<12} {w.opens or '-':<19} {w.closes or '-':<19} {w.state:<9} {label}")
+
+
+if __name__ == "__main__":
+    app()
