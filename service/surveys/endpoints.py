@@ -7,10 +7,10 @@ without publishing a new version.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from service.api.content_type import JsonBody
@@ -32,10 +32,15 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 class WaveIn(BaseModel):
     """A change to one wave; a key left out keeps its value, ``null`` clears a date. ``add`` creates the wave."""
 
+    model_config = ConfigDict(extra="forbid")
+
     label: dict[CleanStr, CleanStr] | None = Field(default=None, max_length=8)
     opens: CleanStr | None = Field(default=None, max_length=40, description="ISO date (a whole day) or datetime")
     closes: CleanStr | None = Field(default=None, max_length=40, description="ISO date (inclusive) or datetime")
     add: bool = False
+
+
+WaveId = Annotated[str, Path(min_length=1, max_length=waves.WAVE_ID_MAX, pattern=r"^\S+$")]
 
 
 @router.get("/{slug}/waves", responses=ERRORS)
@@ -48,7 +53,8 @@ def list_waves(slug: str, state: State, _: Analyst) -> dict[str, Any]:
 
 
 @router.put("/{slug}/waves/{wave_id}", responses=ERRORS)
-async def put_wave(slug: str, wave_id: str, body: WaveIn, state: State, _: Admin, __: JsonBody) -> dict[str, Any]:
+async def put_wave(slug: str, wave_id: WaveId, body: WaveIn, state: State, _: Admin, __: JsonBody
+                   ) -> dict[str, Any]:
     """Change a wave's dates or label (or add a wave with ``add: true``); no new definition version."""
     surveys.check_slug(slug)
     given = body.model_dump(exclude_unset=True)
