@@ -29,6 +29,7 @@ from service.responses.writer import GroupCommitWriter
 from service.settings import Settings, get_settings
 from service.store.engine import make_engine
 from service.store.migrate import check_schema, head_revision
+from service.surveys import endpoints as wave_endpoints
 from service.surveys.service import SurveyCache
 from service.web import errors as web_errors
 from service.web import pages, unsubscribe
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(fieldwork_endpoints.router)
     app.include_router(unsubscribe.router)
     app.include_router(jobs.router)
+    app.include_router(wave_endpoints.router)
     app.include_router(pages.router)
     install_console(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)

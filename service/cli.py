@@ -136,8 +136,12 @@ def create_user(
 def publish(
     file: Annotated[Optional[Path], typer.Argument(help="definition YAML")] = None,  # noqa: UP045
     template: Annotated[Optional[str], typer.Option(help="a built-in template name")] = None,  # noqa: UP045
+    base_url: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="public address of the service, for the printed link (default: CSI_PUBLIC_URL, else "
+             "http://127.0.0.1:8000)")] = None,
 ) -> None:
-    """Publish a definition as a new immutable version (unchanged definitions are not republished)."""
+    """Publish a definition as a new immutable version (unchanged definitions are not republished); prints the
+    survey's public link."""
     from service.surveys.service import DefinitionRejected
     from service.surveys.service import publish as pub
     from survey_defs import template_path
@@ -158,6 +162,10 @@ def publish(
             typer.echo(str(i), err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{ref.slug}: version {ref.version} {'published' if created else 'unchanged'}")
+    from service.settings import get_settings
+    from service.surveys.links import public_url
+
+    typer.echo(f"public URL: {public_url(base_url or get_settings().public_base, ref.slug)}")
 
 
 @app.command()
@@ -350,7 +358,7 @@ def invite(
         _fail("; ".join(err["msg"].removeprefix("Value error, ") for err in e.errors()))
     transports = _transports(settings, people or [], send)
     if send or sms_out is not None:
-        base_url = base_url or settings.public_url
+        base_url = base_url or settings.public_base
     engine = _ready_engine()
     try:
         ref = load_ref(engine, slug)
@@ -489,7 +497,7 @@ def send_cmd(
         _fail(str(e))
     if not transports.channels:
         _fail("neither CSI_SMTP_URL nor CSI_SMS_WEBHOOK_URL is set")
-    _run_outbox(engine, ref, transports, settings, base_url or settings.public_url, retry_stuck)
+    _run_outbox(engine, ref, transports, settings, base_url or settings.public_base, retry_stuck)
 
 
 @app.command()
@@ -523,7 +531,7 @@ def remind(
     typer.echo(f"{ref.slug}: {plan.queued} reminder(s) queued; skipped {plan.answered} answered, "
                f"{plan.unsubscribed} unsubscribed, {plan.expired} expired, {plan.too_recent} contacted within "
                f"{after}, {plan.at_max} at --max {max_}, {plan.never_invited} never sent an invitation")
-    _run_outbox(engine, ref, transports, settings, base_url or settings.public_url, retry_stuck=False)
+    _run_outbox(engine, ref, transports, settings, base_url or settings.public_base, retry_stuck=False)
 
 
 @app.command()
@@ -542,7 +550,7 @@ def qr(
         ref = load_ref(_ready_engine(), slug)
     except AppError as e:
         _fail(e.message)
-    url = f"{(base_url or get_settings().public_url).rstrip('/')}/s/{ref.slug}"
+    url = f"{(base_url or get_settings().public_base).rstrip('/')}/s/{ref.slug}"
     try:
         png, svg = write_qr(url, out, ref.slug)
     except OSError as e:
@@ -813,13 +821,15 @@ def worker(
 def _print_urls(engine, host: str, port: int) -> None:  # type: ignore[no-untyped-def]
     """Where to go once it is up: the console (or its one-time setup), the API docs and each open survey."""
     from service.accounts.service import setup_open
+    from service.settings import get_settings
+    from service.surveys.links import base_for
     from service.surveys.service import list_surveys
 
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-    base = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
+    local = base_for(host, port, None)  # the console and docs: where this server listens
+    base = base_for(host, port, get_settings().public_url)  # the surveys: where respondents reach them
     first = setup_open(engine)
-    typer.echo(f"console   {base}/staff/{'setup  (no user yet: create the first admin here)' if first else ''}")
-    typer.echo(f"API docs  {base}/docs")
+    typer.echo(f"console   {local}/staff/{'setup  (no user yet: create the first admin here)' if first else ''}")
+    typer.echo(f"API docs  {local}/docs")
     for s in list_surveys(engine):
         if s["status"] == "open":
             typer.echo(f"survey    {base}/s/{s['slug']}")
@@ -976,6 +986,59 @@ def demo(
     from service.demo import run_demo
 
     sys.exit(run_demo(out, n_per_wave=n_per_wave))
+
+
+@app.command()
+def waves(
+    slug: Annotated[str, typer.Argument(help="survey")],
+    set_: Annotated[Optional[str], typer.Option("--set", help="change this wave")] = None,  # noqa: UP045
+    add: Annotated[Optional[str], typer.Option(help="add a wave with this id")] = None,  # noqa: UP045
+    opens: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="ISO date (a whole day) or datetime; naive in the definition's time zone; 'none' clears")] = None,
+    closes: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="ISO date (inclusive: to the end of that day) or datetime; 'none' clears")] = None,
+    label_zh: Annotated[Optional[str], typer.Option(help="label in Chinese")] = None,  # noqa: UP045
+    label_en: Annotated[Optional[str], typer.Option(help="label in English")] = None,  # noqa: UP045
+) -> None:
+    """List a survey's wave calendar, or change (--set ID) or add (--add ID) a wave: no new version needed.
+
+    A web or API answer without a wave goes to the wave open at its submission time; with dated waves and none
+    open, the survey refuses answers (409) and the web page says it is not open now.
+    """
+    from service.errors import AppError, Invalid
+    from service.surveys import waves as cal
+    from service.surveys.service import load_ref
+
+    engine = _ready_engine()
+    if set_ is not None and add is not None:
+        _fail("give --set ID or --add ID, not both")
+    target = set_ if set_ is not None else add
+    try:
+        if target is not None:
+            kw: dict[str, object] = {}
+            for key, value in (("opens", opens), ("closes", closes)):
+                if value is not None:
+                    kw[key] = None if value.strip().lower() in ("", "none") else value
+            label = {k: v for k, v in (("zh", label_zh), ("en", label_en)) if v is not None} or None
+            if label is not None and set_ is not None:
+                ref = load_ref(engine, slug)
+                old = next((w.label for w in ref.definition.waves if w.id == set_), {})
+                label = {**old, **label}
+            w = cal.set_wave(engine, slug, target, label=label, add=add is not None, **kw)  # type: ignore[arg-type]
+            typer.echo(f"{slug}: wave {w.id} {'added' if add else 'changed'}")
+        ref = load_ref(engine, slug)
+        rows = cal.list_waves(engine, slug)
+    except Invalid as e:
+        for loc, msg in e.errors:
+            typer.echo(f"csi: --{loc[-1]}: {msg}", err=True)
+        raise typer.Exit(1) from None
+    except AppError as e:
+        _fail(e.message)
+    typer.echo(f"{slug}: {cal.calendar_summary(ref.definition)} (time zone {ref.definition.tz})")
+    lang = ref.definition.default_language
+    for w in rows:
+        label = w.label.get(lang) or next(iter(w.label.values()), "")
+        typer.echo(f"  {w.id:<12} {w.opens or '-':<19} {w.closes or '-':<19} {w.state:<9} {label}")
 
 
 if __name__ == "__main__":

@@ -44,8 +44,15 @@ class Settings(BaseSettings):
     mail_from: str = "survey@localhost"
     #: An SMS gateway's HTTP endpoint: ``--send`` POSTs ``{"phone": ..., "text": ...}`` per invitee with a phone.
     sms_webhook_url: str | None = None
-    #: The address respondents reach the service at; the prefix of the links in invitations and QR codes.
-    public_url: str = "http://127.0.0.1:8000"
+    #: The address respondents reach the service at (``https://survey.example.com``): the prefix of the links in
+    #: invitations and QR codes, and of the survey links ``csi publish`` and ``csi serve`` print. Unset:
+    #: ``http://127.0.0.1:8000`` (``csi serve``: where it listens).
+    public_url: str | None = None
+
+    @property
+    def public_base(self) -> str:
+        """`public_url`, or the local default, without a trailing slash."""
+        return (self.public_url or "http://127.0.0.1:8000").rstrip("/")
     #: The background-job queue (service/jobs): ``sqlite:///PATH`` is the embedded queue, a file next to the
     #: store (default: ``<store>-queue.db`` beside a SQLite store, ``./csi-queue.db`` otherwise); ``redis://HOST:
     #: PORT/DB`` is the shared queue for several workers on several machines (production, with PostgreSQL).

@@ -38,6 +38,8 @@ _OPTIONAL_TOP = {
     "servqual",
     "kano",
     "weighting",
+    "quotas",
+    "brand_options",
     "require_token",
     "version",
 }

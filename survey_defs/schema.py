@@ -7,10 +7,12 @@ line.
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from functools import cached_property
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 LocalText = dict[str, str]
 """Text per language code, e.g. ``{"zh": "满意", "en": "Satisfied"}``."""
@@ -213,11 +215,46 @@ class Loyalty(_Model):
     loyalty_high_min: int | None = None
 
 
+def _wave_time(v: object) -> object:
+    """``2026-07-01`` is a whole day (a date), not midnight: pydantic alone would read it as a datetime."""
+    if isinstance(v, str) and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", v):
+        return date.fromisoformat(v.strip())
+    return v
+
+
+#: A wave bound: a date (a whole day) or a datetime; naive ones are read in the definition's time zone (`tz`).
+WaveTime = Annotated[datetime | date, BeforeValidator(_wave_time)]
+
+
 class Wave(_Model):
-    """A fieldwork wave or period, in chronological order within the definition."""
+    """A fieldwork wave or period, in chronological order within the definition.
+
+    ``opens`` and ``closes`` (optional) bound the time in which a submission without an explicit wave goes to this
+    wave: from the start of ``opens`` to the end of ``closes`` (a date closes at the end of that day, a datetime
+    at that instant), both in the definition's time zone when naive. The rules live in `survey_defs.waves`; the
+    dates a running survey uses are its stored wave calendar (service/surveys/waves.py), seeded from these.
+    """
 
     id: str
     label: LocalText
+    opens: WaveTime | None = None
+    closes: WaveTime | None = None
+
+
+class BrandOptions(_Model):
+    """How the brand picker speaks and whether the sponsoring brand may be left out.
+
+    A top-level block, not keys inside ``brands``: ``brands`` is a list in every definition published so far, and
+    errors are located by its element paths (``brands[2].name``); turning it into an object would break every
+    definition and every stored version. So the issue's ``brands.own_required`` is spelled
+    ``brand_options.own_required``. ``question`` is the picker's question, ``own_badge`` the badge next to our
+    own brand; both default to the built-in wording ("企业/本企业"). With ``own_required`` (the default) our own
+    brand is always rated: the picker shows it checked and a submission without it is refused.
+    """
+
+    own_required: bool = True
+    question: LocalText | None = None
+    own_badge: LocalText | None = None
 
 
 #: The five answers of a Kano question (Kano et al. 1984), in the order of the Kano evaluation table. A Kano
@@ -322,6 +359,10 @@ class SurveyDefinition(_Model):
     kano: Kano | None = None
     weighting: Weighting | None = None
     invitation: InvitationText | None = None
+    brand_options: BrandOptions = Field(default_factory=BrandOptions)
+    #: Per-segment completion targets per wave: ``{segment choice item: {option code: target}}``. When a cell
+    #: is full, new respondents in it are screened out (service/quotas).
+    quotas: dict[str, dict[str, Annotated[int, Field(ge=0)]]] | None = None
 
     # ---- derived views (cached; the model is frozen) ----
     @cached_property

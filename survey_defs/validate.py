@@ -34,6 +34,7 @@ from survey_defs.schema import (
     SurveyDefinition,
     Weighting,
 )
+from survey_defs.waves import wave_problems
 from survey_defs.yamlmap import LineMap, Path
 
 #: Sibling weights must sum to 1 within this.
@@ -103,6 +104,9 @@ class _Checker:
         self.conditions()
         self.brands()
         self.waves()
+        self.brand_options()
+        if self.d.quotas is not None:
+            self.quotas(self.d.quotas)
         if self.d.indicators is not None:
             self.tree(self.d.indicators)
         if self.d.loyalty is not None:
@@ -322,6 +326,39 @@ class _Checker:
         self.unique(((w.id, ("waves", i, "id")) for i, w in enumerate(self.d.waves)), "wave id")
         for i, w in enumerate(self.d.waves):
             self.local(w.label, ("waves", i, "label"), f"label of wave '{w.id}'")
+        tz = self.d.tz if _known_zone(self.d.tz) else "UTC"
+        for i, key, msg in wave_problems(self.d.waves, tz):
+            self.add(("waves", i, key), msg)
+
+    def brand_options(self) -> None:
+        bo = self.d.brand_options
+        self.local(bo.question, ("brand_options", "question"), "brand_options.question", required=False)
+        self.local(bo.own_badge, ("brand_options", "own_badge"), "brand_options.own_badge", required=False)
+
+    def quotas(self, quotas: dict[str, dict[str, int]]) -> None:
+        """Quota cells name respondent-level choice items and their option codes."""
+        qp: Path = ("quotas",)
+        if not quotas:
+            self.add(qp, "the quotas block sets no targets")
+        for item_id, cells in quotas.items():
+            ip: Path = (*qp, item_id)
+            it = self.items.get(item_id)
+            if it is None:
+                self.add(ip, f"unknown item '{item_id}' in the quotas")
+                continue
+            if it.type != "choice" or not it.options:
+                self.add(ip, f"quota variable '{item_id}' must be a choice item, not {it.type}")
+                continue
+            if self.d.is_per_brand(item_id):
+                self.add(ip, f"quota variable '{item_id}' is asked per brand; quotas count respondents")
+                continue
+            codes = [o.code for o in it.options]
+            if not cells:
+                self.add(ip, f"the quotas of '{item_id}' set no targets")
+            for code in cells:
+                if code not in codes:
+                    self.add((*ip, code), f"unknown option code '{code}' in the quotas of '{item_id}' "
+                                          f"(options: {', '.join(codes)})")
 
     # ---- indicator tree ----
     def tree(self, root: IndicatorNode) -> None:

@@ -94,12 +94,27 @@ def _index(root: Node) -> tuple[LineMap, list[tuple[int, str]], bool]:
     return lm, dups, False
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a date-like scalar that is no date (``2026-02-30``) stays a string, so
+    the schema reports it at its line instead of the whole file failing at line 1."""
+
+
+def _timestamp(loader: SafeConstructor, node: Node) -> object:
+    try:
+        return SafeConstructor.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError:
+        return str(node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def parse_yaml(text: str) -> Parsed:
     """Compose, index, then construct; raises ``yaml.YAMLError`` (with a mark) for malformed YAML.
 
     Indexing happens before construction because construction rewrites merge keys (``<<``) in place.
     """
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is None:

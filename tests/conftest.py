@@ -17,7 +17,8 @@ from service.store.migrate import upgrade
 PG_URL = os.environ.get("CSI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("CSI_REQUIRE_POSTGRES") == "1"
 TABLES = ("job", "response", "import_batch", "draft", "invitation_send", "invitation_contact", "invitation",
-          "survey_version", "survey", "api_key", "staff_session", "login_failure", "audit_log", "staff_user")
+          "screen_out", "survey_wave", "survey_version", "survey", "api_key", "staff_session", "login_failure",
+          "audit_log", "staff_user")
 
 
 def _pg_available() -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request
@@ -118,7 +119,17 @@ def open_survey(slug: str, state: State, _: Admin) -> dict[str, Any]:
 
 @router.get("/surveys/{slug}/counts", responses=AUTH)
 def survey_counts(slug: str, state: State, _: Analyst) -> dict[str, Any]:
-    return surveys.counts(state.engine, _checked(slug))
+    """Responses by version, wave and channel; with quotas, each cell's progress in the wave open now."""
+    from service.quotas.service import quota_progress
+
+    out = surveys.counts(state.engine, _checked(slug))
+    ref = surveys.load_ref(state.engine, slug)
+    if ref.definition.quotas:
+        from service.surveys.waves import default_wave
+
+        out["quotas"] = {"wave": default_wave(ref.definition, time.time()),
+                         "cells": [c.as_json() for c in quota_progress(state.engine, ref)]}
+    return out
 
 
 @router.post("/surveys/{slug}/responses/batch",

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, text
 from sqlmodel import Session, select
 
+from service.quotas.service import QuotaCell, quota_progress, screened_out_count
 from service.store.tables import Invitation, InvitationSend
 from service.surveys.service import SurveyRef
 
@@ -68,9 +69,10 @@ class Fieldwork:
     anonymous_completes: int
     sends: dict[str, dict[str, int]]
     stuck_sends: int
-    #: Progress of the definition's quotas per cell. Filled at merge by the quota work
-    #: (``service.surveys.quota_progress(engine, ref)``); None until then.
-    quota_progress: Any = None
+    #: Progress of the definition's quotas per cell in the current wave (`service.quotas.service.quota_progress`).
+    quota_progress: list[QuotaCell] = field(default_factory=list)
+    #: Every respondent screened out in the current wave, invited or anonymous.
+    screened_out_total: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,9 +107,15 @@ class _Case:
 
 
 def screened_out_ids(engine: Engine, ref: SurveyRef) -> set[int]:
-    """Invitations screened out (quota full). PLACEHOLDER until the quota work is merged: it records screen-outs
-    and this returns their invitation ids; until then nobody is screened out."""
-    return set()
+    """Invitations whose respondent was screened out (quota full): the screen-out was recorded under the
+    invitation's token hash (API) or under the web draft that invitation opened (``web:<draft id>``)."""
+    with engine.connect() as c:
+        rows = c.execute(text(
+            "SELECT i.id FROM invitation i WHERE i.survey_id = :s AND ("
+            " EXISTS (SELECT 1 FROM screen_out so WHERE so.survey_id = :s AND so.key = i.token_hash)"
+            " OR EXISTS (SELECT 1 FROM draft d JOIN screen_out so ON so.key = 'web:' || d.id"
+            "            WHERE d.token_hash = i.token_hash AND so.survey_id = :s))"), {"s": ref.id}).all()
+    return {int(r[0]) for r in rows}
 
 
 def _add(c: Counts, k: _Case) -> None:
@@ -196,4 +204,5 @@ def fieldwork(engine: Engine, ref: SurveyRef) -> Fieldwork:
         completes_per_day=[Day(d, per_day[d], per_day_inv[d]) for d in sorted(per_day)],
         anonymous_completes=sum(1 for _, invited in submitted if not invited),
         sends=sends, stuck_sends=sum(1 for r in send_rows if r.status == "sending"),
+        quota_progress=quota_progress(engine, ref), screened_out_total=screened_out_count(engine, ref),
     )

@@ -12,10 +12,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from service.errors import AppError, Conflict, Gone, Invalid
+from service.quotas.service import cells_of, option_codes
 from service.responses.schemas import BatchIn, SubmissionIn
 from service.responses.writer import NewResponse, Outcome, existing_outcome, write_batch
 from service.store.raw import RawConn
 from service.store.tables import Invitation
+from service.surveys import waves
 from service.surveys.service import SurveyRef
 from survey_defs.codebook import AnswerErrors, codebook_for_json
 
@@ -86,13 +88,14 @@ def prepare(
     book = codebook_for_json(ref.definition_json)
     errors: list[tuple[list[Any], str]] = []
     wave = payload.wave
-    if book.wave_ids:
-        if wave is None:
-            wave = book.wave_ids[-1]
-        elif wave not in book.wave_ids:
-            errors.append((["body", "wave"], f"unknown wave {wave!r}; waves are {book.wave_ids}"))
     now = time.time()
     submitted = _epoch(payload.submitted_at) or now
+    if book.wave_ids:
+        if wave is None:
+            # the wave open when it was submitted (the server clock, or the client's submitted_at); 409 if none
+            wave = waves.wave_for(ref.definition, min(submitted, now))
+        elif wave not in book.wave_ids:
+            errors.append((["body", "wave"], f"unknown wave {wave!r}; waves are {book.wave_ids}"))
     started = _epoch(payload.started_at)
     if submitted > now + CLOCK_SKEW:
         errors.append((["body", "submitted_at"], "submitted_at lies in the future"))
@@ -105,6 +108,8 @@ def prepare(
         errors.extend((["body", *loc], msg) for loc, msg in e.errors)
     if errors:
         raise Invalid(errors)
+    d = ref.definition
+    quota = cells_of(d, option_codes(d, {**payload.answers, **(fixed or {})})) if d.quotas else None
     return NewResponse(
         survey_id=ref.id,
         version_id=ref.version_id,
@@ -120,6 +125,7 @@ def prepare(
         idempotency_key=idempotency_key,
         request_hash=request_hash(ref.slug, payload, raw_body) if idempotency_key else None,
         weight=getattr(payload, "weight", None),  # only staff batch items carry one
+        quota=quota or None,
     )
 
 
@@ -146,6 +152,8 @@ def raise_for_outcome(o: Outcome) -> None:
         raise Gone(o.message, loc=["path", "slug"])
     if o.status == "token_used":
         raise AlreadyAnswered(o.message, loc=["body", "token"])
+    if o.status == "quota_full":
+        raise Conflict(o.message, loc=o.loc)
     if o.status == "key_conflict":
         raise AppError(o.message, status_code=422, loc=["header", "Idempotency-Key"])
     raise AppError(o.message or "the response store is unavailable, retry", status_code=503)

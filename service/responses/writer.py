@@ -21,12 +21,13 @@ from typing import Any, Literal
 
 from sqlalchemy import Engine
 
+from service.quotas.gate import admit, full_message
 from service.responses import repository
 from service.store.raw import RawConn
 
 log = logging.getLogger(__name__)
 
-Status = Literal["created", "replayed", "key_conflict", "token_used", "closed", "error"]
+Status = Literal["created", "replayed", "key_conflict", "token_used", "closed", "quota_full", "error"]
 
 
 @dataclass
@@ -47,9 +48,12 @@ class NewResponse:
     idempotency_key: str | None = None
     request_hash: str | None = None
     weight: float | None = None
+    #: The quota cells (item, option, target) this respondent falls in; checked in the writer's transaction.
+    quota: list[tuple[str, str, int]] | None = None
 
     def params(self, received_at: float) -> dict[str, Any]:
         d = dict(self.__dict__)
+        del d["quota"]
         d["received_at"] = received_at
         return d
 
@@ -60,6 +64,7 @@ class Outcome:
     response_id: int | None = None
     version_id: int | None = None
     message: str = ""
+    loc: list[Any] | None = None
 
 
 @dataclass
@@ -79,13 +84,18 @@ def write_batch(conn: RawConn, items: list[NewResponse]) -> list[Outcome]:
     for sid in surveys:
         row = conn.execute("SELECT status FROM survey WHERE id = :id", {"id": sid}).fetchone()
         status[sid] = row[0] if row else "missing"
-    open_items = [it for it in items if status[it.survey_id] == "open"]
+    full = admit(conn, [it for it in items if status[it.survey_id] == "open"])
+    open_items = [it for it in items if status[it.survey_id] == "open" and id(it) not in full]
     ids = _insert_all(conn, open_items, now)
     out: list[Outcome] = []
     for it in items:
         if status[it.survey_id] != "open":
             prior = _existing(conn, it) if it.idempotency_key else None
             out.append(prior or Outcome("closed", message="this survey is closed"))
+            continue
+        if id(it) in full:
+            cell = full[id(it)]
+            out.append(Outcome("quota_full", message=full_message(cell), loc=["body", "answers", cell[0]]))
             continue
         rid = ids.pop(0)
         if rid is not None:

@@ -277,3 +277,44 @@ class AuditLog(SQLModel, table=True):
     target: str = Field(default="", max_length=255)
     details: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     ip: str | None = Field(default=None, max_length=64)
+class SurveyWave(SQLModel, table=True):
+    """The live wave calendar of a survey: its waves and their dates, changeable without a new version.
+
+    Wave dates do not change what answers mean, so they live here rather than in the immutable definition. Seeded
+    from the definition at each publish (service/surveys/waves.py); ``opens``/``closes`` are ISO dates (whole
+    days) or datetimes, read in the definition's time zone when naive, exactly as in the YAML.
+    """
+
+    __tablename__ = "survey_wave"
+    __table_args__ = (UniqueConstraint("survey_id", "wave_id", name="uq_survey_wave"),)
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id", index=True)
+    wave_id: str = Field(max_length=64)
+    label_json: str = Field(sa_column=Column(Text, nullable=False))
+    opens: str | None = Field(default=None, max_length=40)
+    closes: str | None = Field(default=None, max_length=40)
+    position: int = 0
+    updated_at: float
+
+
+class ScreenOut(SQLModel, table=True):
+    """A respondent turned away because their quota cell was full (counted as "screened out" in fieldwork).
+
+    ``key`` identifies the attempt (``web:<draft id>``, an invitation's token hash, an API Idempotency-Key) so a
+    reload or a retry is counted once; NULL when the attempt carried nothing to recognise it by.
+    """
+
+    __tablename__ = "screen_out"
+    __table_args__ = (
+        Index("uq_screen_out_key", "survey_id", "key", unique=True,
+              sqlite_where=text("key IS NOT NULL"), postgresql_where=text("key IS NOT NULL")),
+        Index("ix_screen_out_survey_wave", "survey_id", "wave"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    survey_id: int = Field(foreign_key="survey.id")
+    wave: str | None = Field(default=None, max_length=64)
+    item: str = Field(max_length=64)
+    option: str = Field(max_length=64)
+    channel: str = Field(max_length=16)
+    key: str | None = Field(default=None, max_length=128)
+    created_at: float

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from service.errors import AppError, Conflict, NotFound
 from service.store.tables import Response, Survey, SurveyVersion
+from service.surveys import waves
 from survey_defs import DefinitionError, load_definition_text
 from survey_defs.codebook import definition_from_json
 from survey_defs.schema import SurveyDefinition
@@ -42,7 +43,10 @@ class SurveyRef:
     require_token: bool
     version_id: int
     version: int
+    #: The current version's definition with the live wave calendar applied (service/surveys/waves.py): what the
+    #: codebook, analytics and pages use. ``version_json`` is the version exactly as published.
     definition_json: str
+    version_json: str = ""
 
     @property
     def definition(self) -> SurveyDefinition:
@@ -93,7 +97,9 @@ def load_ref(engine: Engine, slug: str) -> SurveyRef:
             raise NotFound(f"unknown survey {slug!r}", loc=["path", "slug"])
         sv, ver = row
         assert sv.id is not None and ver.id is not None
-        return SurveyRef(sv.id, sv.slug, sv.status, sv.require_token, ver.id, ver.version, ver.definition_json)
+        effective = waves.effective_definition_json(ver.definition_json, waves.rows(s, sv.id))
+        return SurveyRef(sv.id, sv.slug, sv.status, sv.require_token, ver.id, ver.version, effective,
+                         ver.definition_json)
 
 
 def publish(engine: Engine, yaml_text: str, filename: str = "<upload>") -> tuple[SurveyRef, bool]:
@@ -114,7 +120,9 @@ def publish(engine: Engine, yaml_text: str, filename: str = "<upload>") -> tuple
         else:
             cur = s.get(SurveyVersion, survey.current_version_id) if survey.current_version_id else None
             if cur is not None and cur.checksum == checksum:
-                s.rollback()
+                assert survey.id is not None
+                waves.seed(s, survey.id, definition)  # a survey published before the calendar existed
+                s.commit()
                 return load_ref(engine, definition.slug), False
         assert survey.id is not None
         last = s.exec(select(func.max(SurveyVersion.version)).where(SurveyVersion.survey_id == survey.id)).one()
@@ -131,6 +139,7 @@ def publish(engine: Engine, yaml_text: str, filename: str = "<upload>") -> tuple
         previous = (definition_from_json(cur.definition_json).require_token
                     if (cur := s.get(SurveyVersion, survey.current_version_id or -1)) else None)
         survey.current_version_id = ver.id
+        waves.seed(s, survey.id, definition)
         # The definition's require_token applies when it changes; otherwise a staff toggle stays in force.
         if previous is None or previous != definition.require_token:
             survey.require_token = definition.require_token

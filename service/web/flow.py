@@ -38,13 +38,14 @@ from service.invitations.service import fixed_segments, lookup, mark_opened
 from service.responses.schemas import SubmissionIn
 from service.responses.service import prepare
 from service.store.tables import Draft, Invitation
+from service.surveys import waves
 from service.surveys.service import SurveyRef
-from service.web import csrf, drafts
+from service.web import csrf, drafts, quota
 from service.web.drafts import Answers
 from service.web.i18n import item_message, negotiate, ui
 from service.web.layout import BRANDS_FIELD, Step, build_steps, field_name, step_of_field
 from service.web.view import message_context, page_context
-from survey_defs.codebook import AnswerErrors, codebook_for_json
+from survey_defs.codebook import OWN_REQUIRED, AnswerErrors, codebook_for_json
 from survey_defs.codebook.visibility import Hidden
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ TOKEN_MAX = 128
 NOTICES: dict[str, int] = {
     "already": 200, "closed": 410, "token_required": 403, "unknown_token": 404, "expired": 410,
     "resume_unknown": 404, "csrf": 403, "cross_site": 403, "error": 503, "not_found": 404, "token_rejected": 403,
-    "invalid": 422,
+    "invalid": 422, "wave_closed": 409, "quota_full": 200,
 }
 CHECK_PAGE, CHECK_ALL = "1", "all"
 
@@ -141,6 +142,8 @@ def show(state: AppState, ref: SurveyRef, *, lang_param: str | None, accept_lang
     lang = negotiate(lang_param, accept_language, d)
     if ref.status != "open":
         return message("closed", lang, ref)
+    if not waves.is_open_now(d):
+        return message("wave_closed", lang, ref)
     if resume:
         row = drafts.get(state.engine, resume) if drafts.valid_id(resume) else None
         stored = row is not None
@@ -163,6 +166,9 @@ def show(state: AppState, ref: SurveyRef, *, lang_param: str | None, accept_lang
         elif ref.require_token:
             return message("token_required", lang, ref)
         answers = Answers.of(row)
+        if d.quotas and stored and (quota.screened(state, ref, row.id)
+                                    or quota.turn_away(state, ref, row.id, answers, inv)):
+            return message("quota_full", lang, ref)
         steps = _steps(ref, answers, inv)
         index = _page_index(page, row.page, len(steps))
         errors: dict[str, str] = {}
@@ -316,6 +322,8 @@ def _check(state: AppState, ref: SurveyRef, steps: list[Step], index: int, answe
         prepare(state.engine, ref, _payload(row, sub_answers, sub_brands), invitation=inv)
     except Invalid as e:
         return _map_errors(e.errors, steps, lang)
+    except waves.WaveClosed:
+        return {}, []
     return {}, []
 
 
@@ -351,6 +359,8 @@ def post(state: AppState, ref: SurveyRef, form: dict[str, Any], *, accept_langua
         return refused(ref, "csrf", lang)
     if ref.status != "open":
         return to_notice(ref, "closed", lang)
+    if not waves.is_open_now(d):
+        return to_notice(ref, "wave_closed", lang)
     row = drafts.get(state.engine, draft_id)
     unsaved = row is None
     start = _one(form, "start") if unsaved else None
@@ -370,6 +380,8 @@ def post(state: AppState, ref: SurveyRef, form: dict[str, Any], *, accept_langua
             return to_notice(ref, kind, lang)
     elif ref.require_token:
         return to_notice(ref, "token_required", lang)
+    if not unsaved and quota.screened(state, ref, row.id):
+        return to_notice(ref, "quota_full", lang)
 
     answers = Answers.of(row)
     steps = _steps(ref, answers, inv)
@@ -418,6 +430,9 @@ def post(state: AppState, ref: SurveyRef, form: dict[str, Any], *, accept_langua
                           lang)
     if errors:
         return to_page(saved(index), index, check=CHECK_PAGE)
+    if d.quotas and quota.turn_away(state, ref, row.id, answers, inv):
+        saved(index)
+        return to_notice(ref, "quota_full", lang)
     if index < len(steps) and go != "submit":
         stored = saved(index + 1)
         return to_page(stored, stored.page)
@@ -433,6 +448,8 @@ def post(state: AppState, ref: SurveyRef, form: dict[str, Any], *, accept_langua
         errs, _ = _map_errors(e.errors, steps, lang)
         first = min((step_of_field(steps, k) or index for k in errs), default=index)
         return to_page(saved(first), first, check=CHECK_ALL)
+    except waves.WaveClosed:  # the wave closed while the respondent was answering
+        return to_notice(ref, "wave_closed", lang)
     outcome = state.writer.write_blocking(item)
     if outcome.status in ("created", "replayed", "key_conflict"):
         drafts.mark_submitted(state.engine, stored.id, outcome.response_id)
@@ -441,6 +458,8 @@ def post(state: AppState, ref: SurveyRef, form: dict[str, Any], *, accept_langua
         return to_notice(ref, "already", lang)
     if outcome.status == "closed":
         return to_notice(ref, "closed", lang)
+    if outcome.status == "quota_full":
+        return to_notice(ref, "quota_full", lang)
     return to_notice(ref, "error", lang, r=stored.id, page=index)
 
 
@@ -509,6 +528,9 @@ def _page_errors(encode: Any, sub_answers: dict[str, Any], sub_brands: dict[str,
     return {}
 
 
+OWN_PREFIX = OWN_REQUIRED.split("{", 1)[0]
+
+
 def _to_fields(errors: list[tuple[list[Any], str]], lang: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for loc, msg in errors:
@@ -518,7 +540,7 @@ def _to_fields(errors: list[tuple[list[Any], str]], lang: str) -> dict[str, str]
         elif parts[:1] == ["brands"] and len(parts) == 3:
             out.setdefault(field_name(str(parts[2]), str(parts[1])), item_message(msg, lang))
         elif parts[:1] == ["brands"]:
-            out.setdefault(BRANDS_FIELD, ui(lang)["choose_brand"])
+            out.setdefault(BRANDS_FIELD, ui(lang)["own_required" if msg.startswith(OWN_PREFIX) else "choose_brand"])
         else:
             out.setdefault("general:" + ".".join(map(str, parts)), msg)
     return out

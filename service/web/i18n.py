@@ -28,6 +28,7 @@ UI: dict[str, dict[str, str]] = {
         "our_brand": "本企业",
         "rating_for": "请就「{brand}」回答以下问题",
         "choose_brand": "请至少选择一家企业",
+        "own_required": "请保留对本企业的评价",
         "required": "请回答此题",
         "invalid": "此题的回答无效，请重新选择",
         "errors_title": "还有 {n} 处需要您检查：",
@@ -65,6 +66,10 @@ UI: dict[str, dict[str, str]] = {
         "invalid_title": "请求无效",
         "invalid_body": "请返回问卷页面重新操作。",
         "back_to_survey": "返回问卷",
+        "wave_closed_title": "本问卷目前未开放",
+        "wave_closed_body": "现在不是本调查收集回答的时间。欢迎在下一轮调查开放后参与，感谢您的关注！",
+        "quota_full_title": "感谢您的参与！",
+        "quota_full_body": "与您情况相同的受访者名额已经满了，您无需继续作答。感谢您抽出宝贵的时间！",
     },
     "en": {
         "page_of": "Page {i} of {n}",
@@ -83,6 +88,7 @@ UI: dict[str, dict[str, str]] = {
         "our_brand": "our company",
         "rating_for": "Please answer about “{brand}”",
         "choose_brand": "Please pick at least one company",
+        "own_required": "Please keep rating our company",
         "required": "Please answer this question",
         "invalid": "This answer is not valid; please choose again",
         "errors_title": "Please check {n} answer(s):",
@@ -127,6 +133,12 @@ UI: dict[str, dict[str, str]] = {
         "invalid_title": "Invalid request",
         "invalid_body": "Please go back to the survey and try again.",
         "back_to_survey": "Back to the survey",
+        "wave_closed_title": "This survey is not open now",
+        "wave_closed_body": "We are not collecting answers at the moment. You are welcome to take part when the "
+                            "next round opens. Thank you for your interest!",
+        "quota_full_title": "Thank you for your time!",
+        "quota_full_body": "We already have all the answers we need from people in your situation, so there is "
+                           "no need to continue. Thank you for your help!",
     },
 }
 

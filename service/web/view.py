@@ -91,16 +91,20 @@ def page_context(
     picker: dict[str, Any] | None = None
     if step.kind == "brands":
         own = d.own_brand.id
+        locked = d.brand_options.own_required
         picker = {
             "id": html_id(BRANDS_FIELD), "name": BRANDS_FIELD, "error": errors.get(BRANDS_FIELD),
-            "options": [{"value": b, "label": brand_name(d, b, lang), "own": b == own, "checked": b in chosen}
+            "question": d.text(d.brand_options.question, lang) or t["brands_question"],
+            "badge": d.text(d.brand_options.own_badge, lang) or t["our_brand"],
+            "options": [{"value": b, "label": brand_name(d, b, lang), "own": b == own,
+                         "locked": locked and b == own, "checked": b in chosen or (locked and b == own)}
                         for b in brand_order(d)],
         }
     on_page = step.field_names()
     summary = [{"href": "#" + it["id"], "text": it["text"], "error": it["error"]}
                for sec in sections for it in sec["items"] if it["error"]]
     if picker and picker["error"]:
-        summary.insert(0, {"href": "#" + picker["id"], "text": t["brands_question"], "error": picker["error"]})
+        summary.insert(0, {"href": "#" + picker["id"], "text": picker["question"], "error": picker["error"]})
     return {
         "ui": t, "lang": lang, "langs": language_choices(d), "slug": slug,
         "title": d.text(d.title, lang), "organisation": d.text(d.organisation, lang),

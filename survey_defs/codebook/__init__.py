@@ -8,6 +8,7 @@ different answers on different paths; this package is why there is now one.
 """
 
 from survey_defs.codebook.book import (
+    OWN_REQUIRED,
     AnswerErrors,
     Codebook,
     Encoded,
@@ -39,6 +40,7 @@ __all__ = [
     "NA_REFUSED",
     "NA_WORDS",
     "NO_WORDS",
+    "OWN_REQUIRED",
     "WEIGHT_COLUMN",
     "YES_NO_LABELS",
     "YES_WORDS",

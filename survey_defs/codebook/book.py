@@ -22,6 +22,9 @@ from survey_defs.schema import MISSING_CODE, SurveyDefinition
 
 Loc = list[Any]
 
+#: The message refusing a submission that leaves out our own brand under ``brand_options.own_required``.
+OWN_REQUIRED = "our own brand {brand!r} must be rated (brand_options.own_required)"
+
 
 class AnswerErrors(ValueError):
     """Answers that cannot be stored; ``errors`` holds every (location, message) pair found."""
@@ -56,6 +59,9 @@ class Codebook:
         self.per_brand_text = frozenset(i for i in self.text_ids if d.is_per_brand(i))
         self.wave_ids = d.wave_ids()
         self.brand_pos = {b: k for k, b in enumerate(self.brand_ids)}
+        own = [b.id for b in d.brands if b.own]
+        #: The sponsoring brand every respondent rates (None when it may be left out, or nothing is rated per brand).
+        self.own_required = own[0] if own and d.brand_options.own_required and self.brand_item_ids else None
         self.required_resp = [(self.codecs[i].column, i) for i in self.resp_ids if self.codecs[i].item.required]
         self.required_brand = [(self.codecs[i].column, i) for i in self.brand_item_ids if self.codecs[i].item.required]
         self.required_text = [i for i in sorted(self.text_ids - self.per_brand_text) if d.item(i).required]
@@ -140,6 +146,8 @@ class Codebook:
         brands = brands or {}
         if self.brand_item_ids and not brands and vis.brands_asked(resp):
             errors.append((["brands"], "rate at least one brand"))
+        elif self.own_required is not None and self.own_required not in brands:
+            errors.append((["brands"], OWN_REQUIRED.format(brand=self.own_required)))
         for b, items in brands.items():
             bi = self.brand_pos.get(b)
             if bi is None:

@@ -200,7 +200,7 @@ def test_chinese_with_invitation(service: Service, browser: Any) -> None:
     pick(page, "a:q_region", "rural")
     press(page, "下一页")
 
-    page.locator('input[name="brands"][value="jiangcheng"]').check()
+    assert page.locator('input[type="checkbox"][value="jiangcheng"]').is_checked()  # our own brand: always
     page.locator('input[name="brands"][value="xinda"]').check()
     press(page, "下一页")
     assert "第 3 / 6 页" in page.locator(".progress").inner_text() and "江城电力" in page.inner_text(".brand-heading")
@@ -253,7 +253,7 @@ def test_english_anonymous(service: Service, browser: Any) -> None:
     pick(page, "a:q_usage", "gt1000")
     press(page, "Next")
     page.screenshot(path=SHOTS / "en-1b-after-first-post.png", full_page=True)  # the draft is stored from here
-    page.locator('input[name="brands"][value="jiangcheng"]').check()
+    assert page.locator('input[type="checkbox"][value="jiangcheng"]').is_checked()  # our own brand: always
     press(page, "Next")
 
     rate_brand(page, "jiangcheng", skip="q_price")
@@ -344,13 +344,13 @@ def test_back_and_forward_keep_the_answers(service: Service, browser: Any) -> No
     pick(page, "a:q_usage", "lt100")
     press(page, "Next")
     assert draft(service, did) is not None  # the first answered page does
-    page.locator('input[name="brands"][value="hengyuan"]').check()
+    # our own brand (always rated) is the only one picked
     press(page, "Next")
     assert "Page 3 of 5" in page.locator(".progress").inner_text()
 
     page.go_back()
     assert "Page 2 of 5" in page.locator(".progress").inner_text()
-    assert page.locator('input[name="brands"][value="hengyuan"]').is_checked()
+    assert page.locator('input[type="checkbox"][value="jiangcheng"]').is_checked()
     page.go_back()
     assert page.url == first_url and draft_id(page) == did
     for name, v in (("a:q_customer_type", "residential"), ("a:q_region", "rural"), ("a:q_usage", "lt100")):
@@ -360,20 +360,20 @@ def test_back_and_forward_keep_the_answers(service: Service, browser: Any) -> No
     assert "Page 3 of 5" in page.locator(".progress").inner_text() and draft_id(page) == did
 
     # A validation error, corrected, then Next, then Back: the draft is intact and no POST is replayed.
-    rate_brand(page, "hengyuan", skip="q_hotline")
+    rate_brand(page, "jiangcheng", skip="q_hotline")
     press(page, "Next")
     assert "check=1" in page.url
-    assert page.locator("#q-b-hengyuan-q_hotline .err").inner_text().endswith("Please answer this question")
-    assert page.locator('input[name="b:hengyuan:q_trust"][value="4"]').is_checked()
-    pick(page, "b:hengyuan:q_hotline", "2")
+    assert page.locator("#q-b-jiangcheng-q_hotline .err").inner_text().endswith("Please answer this question")
+    assert page.locator('input[name="b:jiangcheng:q_trust"][value="4"]').is_checked()
+    pick(page, "b:jiangcheng:q_hotline", "2")
     press(page, "Next")
     assert "Page 4 of 5" in page.locator(".progress").inner_text()
     saved = draft(service, did)
     assert saved is not None
-    assert saved["brands"]["answers"]["hengyuan"]["q_hotline"] == "2" and saved["answers"]["q_region"] == "rural"
+    assert saved["brands"]["answers"]["jiangcheng"]["q_hotline"] == "2" and saved["answers"]["q_region"] == "rural"
     page.go_back()  # onto the error page's address: it shows the corrected page
     assert page.locator(".err").count() == 0
-    assert page.locator('input[name="b:hengyuan:q_hotline"][value="2"]').is_checked()
+    assert page.locator('input[name="b:jiangcheng:q_hotline"][value="2"]').is_checked()
     page.go_back()
     page.go_forward()
     page.go_forward()

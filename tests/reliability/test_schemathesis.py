@@ -45,7 +45,8 @@ MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 SEMANTIC = ["POST /api/v1/surveys", "POST /api/v1/surveys/{slug}/responses",
             "POST /api/v1/surveys/{slug}/responses/batch", "POST /api/v1/surveys/{slug}/invitations",
             "GET /api/v1/surveys/{slug}/analytics", "GET /api/v1/surveys/{slug}/report.{fmt}",
-            "POST /api/v1/surveys/{slug}/reports"]
+            "POST /api/v1/surveys/{slug}/reports",
+            "PUT /api/v1/surveys/{slug}/waves/{wave_id}"]  # the calendar decides: overlaps, known wave ids, dates
 CONFIG = SchemathesisConfig.from_dict({"operations": [
     {"include-name": name, "checks": {"positive_data_acceptance": {
         "expected-statuses": ["2xx", "401", "403", "404", "409", "410", "413", "422", "503"]}}}

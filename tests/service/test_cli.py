@@ -34,7 +34,7 @@ def test_outdated_schema_is_refused_then_upgrade_works(tmp_path: Path) -> None:
     r = run(["surveys"], url)
     assert r.returncode != 0 and "csi db upgrade" in r.stderr
     assert run(["db", "upgrade"], url).returncode == 0
-    assert run(["publish", "--template", "nps_quick"], url).stdout.strip().endswith("published")
+    assert run(["publish", "--template", "nps_quick"], url).stdout.startswith("nps_quick: version 1 published")
     assert "unchanged" in run(["publish", "--template", "nps_quick"], url).stdout
     key = run(["staff", "create-key", "--role", "analyst"], url)
     assert key.returncode == 0 and key.stdout.startswith("csi_")

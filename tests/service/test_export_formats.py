@@ -37,7 +37,8 @@ def _submit(client: TestClient) -> None:
     b["answers"].update(q_comment=HOSTILE_COMMENT, q_region="rural", q_complained=True)
     c = good_submission(respondent="cust-3", channel="phone")
     c["answers"].pop("q_comment")
-    c["brands"] = {"xinda": {**c["brands"]["jiangcheng"], "q_hall": "NA", "q_price": 1}}
+    c["brands"] = {"jiangcheng": c["brands"]["jiangcheng"],  # our own brand is always rated (own_required)
+                   "xinda": {**c["brands"]["jiangcheng"], "q_hall": "NA", "q_price": 1}}
     for body in (a, b, c):
         r = client.post(URL, json=body)
         assert r.status_code == 201, r.text

@@ -23,7 +23,8 @@ def _submit_some(client: TestClient) -> None:
     b = good_submission(wave="2025H2", respondent="cust-42")
     b["answers"].update(q_overall=2, q_recommend=3, q_complained=True, q_region="rural")
     b["answers"].pop("q_comment")
-    b["brands"] = {"xinda": {**a["brands"]["jiangcheng"], "q_hall": "NA", "q_price": 1}}
+    b["brands"] = {"jiangcheng": a["brands"]["jiangcheng"],  # our own brand is always rated (own_required)
+                   "xinda": {**a["brands"]["jiangcheng"], "q_hall": "NA", "q_price": 1}}
     c = good_submission(channel="phone")
     c["answers"]["q_comment"] = 'quote " and, comma\nnew line'
     for body in (a, b, c):

@@ -178,7 +178,7 @@ def test_two_tabs_on_one_draft_merge_instead_of_overwriting(client: TestClient, 
     assert answers_of(engine, a.hidden["draft"]) == {
         "q_customer_type": "residential", "q_region": "suburban", "q_usage": "gt1000"}
     # A stale page can still clear what the respondent clears on it (the comment box), and keeps the rest.
-    last = f"/s/{SLUG}?r={a.hidden['draft']}&page=4&lang=en"  # no brands picked yet: page 4 is the last
+    last = f"/s/{SLUG}?r={a.hidden['draft']}&page=5&lang=en"  # only our own brand (always) picked: 5 is last
     a.open(last)
     a.post("next", {"a:q_comment": "first words", "a:q_age": "20-34"})
     a.open(last)

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from tests.service.web.respondent import Respondent, checked, errors, full_answers
+from tests.service.web.respondent import BRAND, Respondent, checked, errors, full_answers
 
 SLUG = "utility_csi"
 
@@ -121,12 +121,16 @@ def test_back_and_forth_keeps_answers(client: TestClient, utility: str) -> None:
     p.post("lang:zh", {"b:jiangcheng:q_price": "1"})
     assert p.progress == "第 3 / 6 页" and checked(p.html, "b:jiangcheng:q_price") == ["1"]
     # A brand dropped later is not rated (its pages go), but picking it again brings its answers back.
+    p.post("next", {f"b:jiangcheng:{k}": v for k, v in BRAND.items()})
+    assert p.progress == "第 4 / 6 页"
+    p.post("prev", {"b:hengyuan:q_reliability": "4"})
     p.post("prev")
-    p.post("next", brands=["hengyuan"])
-    assert p.progress == "第 3 / 5 页" and "恒源售电" in p.html
+    p.post("next", brands=["jiangcheng"])
+    assert p.progress == "第 3 / 5 页" and "江城电力" in p.html
     p.post("prev")
     p.post("next", brands=["jiangcheng", "hengyuan"])
-    assert checked(p.html, "b:jiangcheng:q_reliability") == ["2"]
+    p.post("next")
+    assert checked(p.html, "b:hengyuan:q_reliability") == ["4"]
 
 
 def test_resume_link_continues_in_another_browser(client: TestClient, engine: Engine, utility: str) -> None:
