@@ -116,7 +116,7 @@ def test_sms_webhook_sms_file_and_fieldwork_json(store_url: str, tmp_path: Path)
         fw = json.loads(out.stdout)
         assert fw["overall"]["invited"] == 3 and fw["overall"]["delivered"] == 3
         assert fw["sends"] == {"email/invite": {"sent": 3}, "sms/invite": {"sent": 2, "bounced": 1}}
-        assert fw["by_wave"]["2026H1"]["rr1"] == 0.0 and fw["quota_progress"] is None
+        assert fw["by_wave"]["2026H1"]["rr1"] == 0.0 and fw["quota_progress"] == []  # utility_csi sets no quotas
         rem = run(["remind", "utility_csi", "--after", "3d", "--max", "2"], e)
         assert rem.returncode == 0 and "0 reminder(s) queued" in rem.stdout and "contacted within 3d" in rem.stdout
         bad = run(["remind", "utility_csi", "--after", "soon"], e)

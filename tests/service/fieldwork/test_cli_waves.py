@@ -61,9 +61,10 @@ def test_serve_prints_each_open_survey_url(store_url: str, engine: object, tmp_p
                             text=True, env={**os.environ, "CSI_DATABASE_URL": store_url})
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(2)]
+        lines = [proc.stdout.readline() for _ in range(3)]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    assert lines[0].startswith(f"csi: serving on http://127.0.0.1:{port}; 1 open survey(s)")
-    assert lines[1].strip() == f"utility_csi: http://127.0.0.1:{port}/s/utility_csi"
+    assert lines[0].startswith(f"console   http://127.0.0.1:{port}/staff/")
+    assert lines[1].strip() == f"API docs  http://127.0.0.1:{port}/docs"
+    assert lines[2].strip() == f"survey    http://127.0.0.1:{port}/s/utility_csi"  # the closed nps_quick is not listed
