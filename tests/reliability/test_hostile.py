@@ -275,9 +275,9 @@ def test_slug_with_path_traversal_is_404(client: TestClient, engine: Engine, adm
         kw: dict[str, Any] = {"json": good_submission()} if path.endswith("responses") else {}
         if path.endswith("invitations"):
             kw = {"json": {"count": 1}}
-        r = client.request(method, path, headers=h, follow_redirects=False, **kw)
+        r = client.request(method, path, headers=h, **kw)
         # "/s/.." is normalised by the client to "/", which redirects to the staff console: no survey is served.
-        to_console = r.status_code in (303, 307) and r.headers.get("location", "").startswith("/staff")
+        to_console = r.status_code == 200 and r.url.path.startswith("/staff/") and "csrf" in r.text
         assert r.status_code in (404, 405) or to_console, (method, path, r.status_code, r.text[:200])
         assert "root:" not in r.text and "[core]" not in r.text
     assert_nothing_stored(engine, before)
