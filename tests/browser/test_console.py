@@ -7,18 +7,14 @@ width 820 px).
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.browser.test_web_survey import CHROMIUM, CHROMIUM_ARGS, ROOT, SHOTS, SLUG, _free_port
+from tests.browser.served import served
+from tests.browser.test_web_survey import CHROMIUM, CHROMIUM_ARGS, SHOTS, SLUG
 
 pytestmark = pytest.mark.browser
 
@@ -49,31 +45,8 @@ def base(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     upgrade(engine)
     publish(engine, template_path(SLUG).read_text(encoding="utf-8"), "utility_csi.yaml")
     engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "CSI_DATABASE_URL": url, "CSI_ENVIRONMENT": "test",
-           "CSI_SECRET_KEY": secrets.token_urlsafe(32)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "service.app:app_from_env", "--host",
-                             "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    b = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{b}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the service did not start:\n" + (proc.stdout.read().decode() if proc.stdout else ""))
-            time.sleep(0.1)
+    with served(url) as b:
         yield b, request.param
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")

@@ -5,18 +5,13 @@ Screenshots (zh and en) go to test-artifacts/screenshots/fieldwork-*.png for a h
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.browser.test_web_survey import ROOT, SHOTS, VIEWPORT, _free_port, browser
+from tests.browser.served import served
+from tests.browser.test_web_survey import SHOTS, VIEWPORT, browser
 from tests.service.fieldwork.defs import BRAND_OPTIONS, dated
 
 __all__ = ["browser"]
@@ -40,32 +35,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     closed = dated(past=(-90, -61), current=(-60, -1)).replace("slug: utility_csi", "slug: utility_closed")
     publish(engine, closed, "utility_closed.yaml")
     engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "CSI_DATABASE_URL": url, "CSI_ENVIRONMENT": "test",
-           "CSI_SECRET_KEY": secrets.token_urlsafe(32)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "service.app:app_from_env", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT)
-    root = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{root}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the service did not start")
-            time.sleep(0.1)
+    with served(url) as root:
         yield root
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _page(browser: Any) -> Any:
