@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-wqy-microhei fonts-dejavu-core
   chromium poppler-utils
   postgresql postgresql-client
+  redis-server
 )
 
 need_apt=()
