@@ -190,8 +190,10 @@ def make_bodies(n: int, prefix: str, seed: int = 7) -> tuple[list[str], list[dic
     comments carry SQL, HTML and unicode that must come back verbatim.
     """
     from survey_defs import load_template
+    from survey_defs.codebook import codebook_of
 
     d = load_template(SLUG)
+    book = codebook_of(d)
     rng = random.Random(seed)
     own = d.own_brand.id
     others = [b for b in d.brand_ids if b != own]
@@ -219,11 +221,26 @@ def make_bodies(n: int, prefix: str, seed: int = 7) -> tuple[list[str], list[dic
             answers["q_comment"] = f"#{k} {NASTY[k % len(NASTY)]} {rng.getrandbits(32):08x}"
         rated = [own, *[b for b in others if rng.random() < 0.5]]
         brands = {b: {iid: answer(iid) for iid in d.brand_item_ids} for b in rated}
+        _drop_not_asked(book, answers, brands)
         start = datetime(2026, 1, 1, tzinfo=UTC).timestamp() + rng.randint(0, 90 * 86400)
         bodies.append({"answers": answers, "brands": brands, "wave": rng.choice(waves), "respondent": key,
                        "started_at": _iso(start), "submitted_at": _iso(start + rng.randint(60, 1800))})
         keys.append(key)
     return keys, bodies
+
+
+def _drop_not_asked(book: Any, answers: dict[str, Any], brands: dict[str, dict[str, Any]]) -> None:
+    """Leave out the answers the respondent's own answers hide (``show_if``): the codebook would refuse them."""
+    from survey_defs.codebook import AnswerErrors
+
+    try:
+        book.encode(answers, brands)
+    except AnswerErrors as e:
+        for loc, msg in e.errors:
+            if msg.startswith("not asked") and loc[0] == "answers":
+                answers.pop(loc[1], None)
+            elif msg.startswith("not asked") and loc[0] == "brands":
+                brands[loc[1]].pop(loc[2], None)
 
 
 def _iso(t: float) -> str:
@@ -302,10 +319,9 @@ class Figures:
 def verify(url: str, keys: list[str], bodies: list[dict[str, Any]], attempts: dict[str, list[list[Any]]],
            fig: Figures, kill_time: float | None = None) -> Figures:
     """Read every stored row back and compare it with what was sent and what the clients were told."""
-    from service.responses.codec import codebook_for
-
     from service.store.engine import make_engine
     from service.store.raw import RawConn
+    from survey_defs.codebook import codebook_for_json
 
     sent = dict(zip(keys, bodies, strict=True))
     eng = make_engine(url)
@@ -320,13 +336,13 @@ def verify(url: str, keys: list[str], bodies: list[dict[str, Any]], attempts: di
         eng.dispose()
     fig.stored = len(rows)
     stored_ids: dict[str, int] = {}
-    for rid, key, resp_key, wave, started, submitted, ans, bans, texts, vid, djson in rows:
+    for rid, key, resp_key, wave, started, submitted, ans, bans, texts, _vid, djson in rows:
         if key in stored_ids or key not in sent:
             fig.duplicated += 1
             continue
         stored_ids[key] = int(rid)
         body = sent[key]
-        answers, brands = codebook_for(vid, djson).decode(bytes(ans), bytes(bans), texts)
+        answers, brands = codebook_for_json(djson).decode(bytes(ans), bytes(bans), texts)
         want_a = {k: _norm(v) for k, v in body["answers"].items()}
         want_b = {b: {k: _norm(v) for k, v in items.items()} for b, items in body["brands"].items()}
         same = (answers == want_a and brands == want_b and resp_key == body["respondent"] and wave == body["wave"]
