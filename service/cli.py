@@ -481,6 +481,12 @@ def send_cmd(
 ) -> None:
     """Send what is queued (after an interrupted `csi invite --send` or `csi remind`); never sends anything twice
     unless --retry-stuck."""
+    settings, engine, ref, transports = _sending(slug)
+    _run_outbox(engine, ref, transports, settings, base_url or settings.public_base, retry_stuck)
+
+
+def _sending(slug: str):  # type: ignore[no-untyped-def]
+    """(settings, engine, survey, transports) for a command that sends, or a clean CLI error."""
     from service.errors import AppError
     from service.fieldwork.transports import from_settings
     from service.settings import get_settings
@@ -497,7 +503,7 @@ def send_cmd(
         _fail(str(e))
     if not transports.channels:
         _fail("neither CSI_SMTP_URL nor CSI_SMS_WEBHOOK_URL is set")
-    _run_outbox(engine, ref, transports, settings, base_url or settings.public_base, retry_stuck)
+    return settings, engine, ref, transports
 
 
 @app.command()
@@ -509,24 +515,10 @@ def remind(
     base_url: Annotated[str, typer.Option(help="prefix for the links (default: CSI_PUBLIC_URL)")] = "",
 ) -> None:
     """Remind invitees who have neither answered nor unsubscribed, never twice within --after, at most --max."""
-    from service.errors import AppError
     from service.fieldwork import outbox
-    from service.fieldwork.transports import from_settings
-    from service.settings import get_settings
-    from service.surveys.service import load_ref
 
     after_s = _duration(after, "--after")
-    settings = get_settings()
-    engine = _ready_engine()
-    try:
-        ref = load_ref(engine, slug)
-        transports = from_settings(settings)
-    except AppError as e:
-        _fail(e.message)
-    except ValueError as e:
-        _fail(str(e))
-    if not transports.channels:
-        _fail("neither CSI_SMTP_URL nor CSI_SMS_WEBHOOK_URL is set")
+    settings, engine, ref, transports = _sending(slug)
     plan = outbox.queue_reminders(engine, ref, after_s=after_s, max_n=max_, channels=transports.channels)
     typer.echo(f"{ref.slug}: {plan.queued} reminder(s) queued; skipped {plan.answered} answered, "
                f"{plan.unsubscribed} unsubscribed, {plan.expired} expired, {plan.too_recent} contacted within "
