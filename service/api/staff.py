@@ -17,7 +17,6 @@ from service.api.deps import Admin, Analyst, State
 from service.api.validation import body_error
 from service.errors import AppError
 from service.fields import CleanStr
-from service.responses import export
 from service.responses.schemas import BatchIn, BatchOut
 from service.responses.service import submit_batch
 from service.staff import keys
@@ -150,6 +149,10 @@ def export_responses(
     labels: Annotated[Literal["zh", "en"] | None, Query()] = None,
 ) -> RawResponse:
     """Every response, one row per (respondent, brand); ``labels`` writes answer labels in that language."""
+    # Imported here: the writers pull in openpyxl, pyreadstat and the analytics (for the codebook sheet), which
+    # doubled the service's start-up; a worker starts answering submissions before anyone exports.
+    from service.responses import export
+
     ref = surveys.load_ref(state.engine, _checked(slug))
     kind = export.FORMATS[format]
     disp = {"Content-Disposition": f'attachment; filename="{ref.slug}-responses.{format}"'}

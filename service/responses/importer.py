@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from analytics.data import ResponseData
 from service.errors import AppError
-from service.responses.export.cells import unguard_frame
+from service.responses.export.cells import may_hold_guarded, unguard_frame
 from service.responses.importing import batches
 from service.responses.importing.checks import Checker, Findings
 from service.responses.importing.reading import Table, UnreadableFile, read_file
@@ -98,7 +98,7 @@ def read_source(path: Path, name: str | None = None,
             table.frame = table.frame.iloc[1:].reset_index(drop=True)
             table.row_problems = [(k - 1, m) for k, m in table.row_problems if k > 0]
             table._lines, table._compute_lines = lines, None
-    else:
+    elif may_hold_guarded(raw, table.encoding):
         table.frame = unguard_frame(table.frame)
     return table, raw
 

@@ -11,6 +11,8 @@ A text that already starts with ``'`` followed by such a character gets one more
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -32,6 +34,20 @@ def needs_guard(text: str) -> bool:
 def spreadsheet_safe(text: str) -> str:
     """``text`` for a CSV cell: a leading ``'`` when a spreadsheet could run it as a formula."""
     return "'" + text if needs_guard(text) else text
+
+
+_GUARDED = re.compile(rb"'+[=+\-@\t\r]")
+
+
+def may_hold_guarded(raw: bytes, encoding: str) -> bool:
+    """Whether a file's bytes may hold a cell `spreadsheet_safe` guarded (a ``'`` before a trigger character).
+
+    One C-speed scan of the bytes, so a big file without any (the usual case) skips `unguard_frame`'s pass over
+    every text column. Only for encodings where ASCII is itself (UTF-8, GB18030); otherwise the answer is yes.
+    """
+    if encoding not in ("utf-8", "utf-8-sig", "gb18030"):
+        return True
+    return _GUARDED.search(raw) is not None
 
 
 def spreadsheet_plain(text: str) -> str:
