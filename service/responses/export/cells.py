@@ -11,8 +11,6 @@ A text that already starts with ``'`` followed by such a character gets one more
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -36,9 +34,6 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if needs_guard(text) else text
 
 
-_GUARDED = re.compile(rb"'+[=+\-@\t\r]")
-
-
 def may_hold_guarded(raw: bytes, encoding: str) -> bool:
     """Whether a file's bytes may hold a cell `spreadsheet_safe` guarded (a ``'`` before a trigger character).
 
@@ -47,7 +42,16 @@ def may_hold_guarded(raw: bytes, encoding: str) -> bool:
     """
     if encoding not in ("utf-8", "utf-8-sig", "gb18030"):
         return True
-    return _GUARDED.search(raw) is not None
+    triggers = b"=+-@\t\r"
+    i = raw.find(b"'")  # bytes.find is a C scan (a regex over 150 MB took 0.9 s, find 0.02 s)
+    while i != -1:
+        j = i
+        while j < len(raw) and raw[j] == 0x27:
+            j += 1
+        if j < len(raw) and raw[j] in triggers:
+            return True
+        i = raw.find(b"'", j)
+    return False
 
 
 def spreadsheet_plain(text: str) -> str:
